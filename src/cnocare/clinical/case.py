@@ -1,0 +1,364 @@
+"""The Case snapshot: one patient's course, immutable, validated on construction.
+
+Every clinical module reads a ``Case`` and nothing else. Records, the case-file loader, FHIR and
+REDCap importers all build one. Validation refuses impossible values with a message naming the field,
+the value and what is accepted; unusual-but-possible values pass and are reported by
+``clinical.plausibility``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cnocare.clinical.vocabulary import (
+    AlternativeDiagnosisKind,
+    AlternativeStatus,
+    CoexistingConditionKind,
+    CultureResult,
+    DrugClass,
+    EpisodeKind,
+    Finding,
+    Histology,
+    LesionActivity,
+    Modality,
+    QualitativeResult,
+    Relation,
+    Response,
+    Sex,
+    Side,
+    SymptomKind,
+    VariantClass,
+)
+from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests
+
+# Physiological limits for data entry (local choice, see knowledge/data/sources.yaml local_plausibility).
+MAX_AGE_YEARS = 120
+TEMPERATURE_POSSIBLE_C = (30.0, 45.0)
+
+
+class Snapshot(BaseModel):
+    """Base for every part of the Case: frozen, and unknown fields are an error, not ignored."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Patient(Snapshot):
+    sex: Sex
+    date_of_birth: dt.date | None = None
+    age_years: float | None = Field(default=None, ge=0, le=MAX_AGE_YEARS,
+                                    description="Age at the snapshot date when the date of birth is not shared")
+    onset_date: dt.date | None = None
+    age_at_onset_years: float | None = Field(default=None, ge=0, le=MAX_AGE_YEARS)
+
+
+class Episode(Snapshot):
+    id: str
+    kind: EpisodeKind
+    start: dt.date
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Episode:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}; accepted: end on or after start")
+        return self
+
+
+class Symptom(Snapshot):
+    kind: SymptomKind
+    present: bool
+    date: dt.date | None = None
+    site: str | None = None
+    side: Side | None = None
+    severity_0_10: float | None = Field(default=None, ge=0, le=10)
+    duration_weeks: float | None = Field(default=None, ge=0, le=MAX_AGE_YEARS * 53)
+    temperature_max_c: float | None = None
+    note: str | None = None
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str | None) -> str | None:
+        return _check_site(v)
+
+    @model_validator(mode="after")
+    def _temperature(self) -> Symptom:
+        t = self.temperature_max_c
+        if t is not None:
+            if self.kind != "fever":
+                raise ValueError("temperature_max_c belongs on a 'fever' symptom only")
+            lo, hi = TEMPERATURE_POSSIBLE_C
+            if not lo <= t <= hi:
+                raise ValueError(f"temperature_max_c {t} °C is impossible; accepted {lo}–{hi} °C")
+        return self
+
+
+class Lesion(Snapshot):
+    site: str
+    side: Side | None = None
+    segment: str | None = None
+    findings: tuple[Finding, ...] = ()
+    activity: LesionActivity | None = None
+    note: str | None = None
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str) -> str:
+        checked = _check_site(v)
+        assert checked is not None
+        return checked
+
+    @model_validator(mode="after")
+    def _side_and_segment(self) -> Lesion:
+        site = bone_sites()[self.site]
+        if site.paired and self.side not in ("left", "right"):
+            raise ValueError(f"side {self.side!r} for paired bone {self.site}; accepted: 'left' or 'right'")
+        if not site.paired and self.side not in (None, "midline"):
+            raise ValueError(f"side {self.side!r} for midline bone {self.site}; accepted: 'midline' or omitted")
+        if self.segment is not None:
+            allowed = bone_catalogue().segments[site.kind]
+            if self.segment not in allowed:
+                raise ValueError(f"segment {self.segment!r} for {self.site}; accepted: {', '.join(allowed)}")
+        return self
+
+    @property
+    def is_active(self) -> bool | None:
+        """Stated activity, else active when marrow oedema is reported; None when unknowable."""
+        if self.activity is not None:
+            return None if self.activity == "indeterminate" else self.activity == "active"
+        return True if "marrow_oedema" in self.findings else None
+
+
+class ImagingStudy(Snapshot):
+    id: str | None = None
+    date: dt.date
+    modality: Modality
+    whole_body: bool = False
+    lesions: tuple[Lesion, ...] = ()
+    report: str | None = None
+
+
+class LabResult(Snapshot):
+    """A laboratory result as reported, plus its value in the catalogue's canonical unit.
+
+    ``canonical_value`` / ``canonical_reference_*`` are filled by the validator, never by the caller.
+    """
+
+    test: str
+    date: dt.date
+    value: float | None = None
+    unit: str | None = None
+    reference_low: float | None = None
+    reference_high: float | None = None
+    result: QualitativeResult | None = None
+    organism: str | None = None
+    note: str | None = None
+    canonical_value: float | None = None
+    canonical_reference_low: float | None = None
+    canonical_reference_high: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        for computed in ("canonical_value", "canonical_reference_low", "canonical_reference_high"):
+            if computed in data and not data.get("_trusted"):
+                raise ValueError(f"{computed} is computed by cnocare; give value and unit instead")
+        data = {k: v for k, v in data.items() if k != "_trusted"}
+        test_id = data.get("test")
+        tests = lab_tests()
+        if test_id not in tests:
+            raise ValueError(f"test {test_id!r} is not in the lab catalogue; accepted: {', '.join(sorted(tests))}")
+        test = tests[test_id]
+        value = data.get("value")
+        if test.kind != "quantitative":
+            if value is not None or data.get("unit") is not None:
+                raise ValueError(f"{test_id} is reported as a result (positive/negative), not a value with a unit")
+            if data.get("result") is None:
+                raise ValueError(f"result missing for {test_id}; accepted: positive, negative, equivocal, pending")
+            return data
+        if data.get("result") not in (None, "pending"):
+            raise ValueError(f"{test_id} takes a numeric value and unit; result may only be 'pending'")
+        if value is None:
+            if data.get("result") == "pending":
+                return data
+            raise ValueError(f"value missing for {test_id}; give value and unit, or result: pending")
+        unit = data.get("unit")
+        if unit not in test.units:
+            raise ValueError(f"unit {unit!r} for {test_id}; accepted: {', '.join(test.units)}")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"value {value!r} for {test_id} is not a number")
+        canonical = test.to_canonical(float(value), unit)
+        assert test.possible is not None and test.unit is not None
+        lo, hi = test.possible
+        if not lo <= canonical <= hi:
+            raise ValueError(
+                f"value {value} {unit} for {test_id} is impossible; accepted {lo:g}–{hi:g} {test.unit}"
+                + ("" if unit == test.unit else f" ({lo / test.units[unit]:g}–{hi / test.units[unit]:g} {unit})")
+            )
+        data = dict(data)
+        data["canonical_value"] = canonical
+        for bound in ("low", "high"):
+            ref = data.get(f"reference_{bound}")
+            if ref is not None:
+                data[f"canonical_reference_{bound}"] = test.to_canonical(float(ref), unit)
+        low, high = data.get("canonical_reference_low"), data.get("canonical_reference_high")
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"reference_low {data['reference_low']} is above reference_high {data['reference_high']}")
+        return data
+
+    @property
+    def is_quantitative(self) -> bool:
+        return self.canonical_value is not None
+
+    def within_reference(self) -> bool | None:
+        """True/False against the lab's own interval; None when the lab gave no interval."""
+        v, lo, hi = self.canonical_value, self.canonical_reference_low, self.canonical_reference_high
+        if v is None or lo is None or hi is None:
+            return None
+        return lo <= v <= hi
+
+
+class Biopsy(Snapshot):
+    date: dt.date
+    site: str | None = None
+    side: Side | None = None
+    histology: tuple[Histology, ...] = ()
+    culture: CultureResult
+    organism: str | None = None
+    on_antibiotics: bool | None = None
+    note: str | None = None
+
+    @field_validator("site")
+    @classmethod
+    def _known_site(cls, v: str | None) -> str | None:
+        return _check_site(v)
+
+
+class CoexistingCondition(Snapshot):
+    kind: CoexistingConditionKind
+    present: bool = True
+    onset: dt.date | None = None
+
+
+class AlternativeDiagnosis(Snapshot):
+    kind: AlternativeDiagnosisKind
+    status: AlternativeStatus
+    date: dt.date | None = None
+    basis: str | None = None
+
+
+class FamilyHistory(Snapshot):
+    relation: Relation
+    condition: str
+    note: str | None = None
+
+
+class GeneticFinding(Snapshot):
+    gene: str = Field(min_length=2, max_length=20)
+    variant: str | None = None
+    classification: VariantClass
+    zygosity: Literal["heterozygous", "homozygous", "compound_heterozygous", "hemizygous"] | None = None
+
+
+class MedicineCourse(Snapshot):
+    drug: str = Field(min_length=2, max_length=80)
+    drug_class: DrugClass
+    start: dt.date
+    stop: dt.date | None = None
+    stop_reason: str | None = None
+    response: Response | None = None
+    dose_note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MedicineCourse:
+        if self.stop is not None and self.stop < self.start:
+            raise ValueError(f"stop {self.stop} is before start {self.start}; accepted: stop on or after start")
+        return self
+
+
+class Case(Snapshot):
+    schema_version: Literal["1"] = "1"
+    case_id: str = Field(min_length=1, max_length=64)
+    as_of: dt.date | None = Field(default=None, description="Date the snapshot describes; default: latest dated entry")
+    patient: Patient
+    episodes: tuple[Episode, ...] = ()
+    symptoms: tuple[Symptom, ...] = ()
+    imaging: tuple[ImagingStudy, ...] = ()
+    labs: tuple[LabResult, ...] = ()
+    biopsies: tuple[Biopsy, ...] = ()
+    conditions: tuple[CoexistingCondition, ...] = ()
+    alternative_diagnoses: tuple[AlternativeDiagnosis, ...] = ()
+    family_history: tuple[FamilyHistory, ...] = ()
+    genetics: tuple[GeneticFinding, ...] = ()
+    medicines: tuple[MedicineCourse, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_make_sense(self) -> Case:
+        dob = self.patient.date_of_birth
+        if dob is not None:
+            for label, d in self._dated():
+                if d < dob:
+                    raise ValueError(f"{label} date {d} is before the date of birth {dob}")
+            ref = self.reference_date
+            if ref is not None and (ref - dob).days / 365.25 > MAX_AGE_YEARS:
+                raise ValueError(f"date_of_birth {dob} gives an age over {MAX_AGE_YEARS} years")
+        if self.as_of is not None:
+            for label, d in self._dated():
+                if d > self.as_of:
+                    raise ValueError(f"{label} date {d} is after as_of {self.as_of}")
+        return self
+
+    def _dated(self) -> list[tuple[str, dt.date]]:
+        out: list[tuple[str, dt.date]] = []
+        if self.patient.onset_date:
+            out.append(("patient.onset_date", self.patient.onset_date))
+        out += [(f"episodes[{i}].start", e.start) for i, e in enumerate(self.episodes)]
+        out += [(f"symptoms[{i}]", s.date) for i, s in enumerate(self.symptoms) if s.date]
+        out += [(f"imaging[{i}]", s.date) for i, s in enumerate(self.imaging)]
+        out += [(f"labs[{i}]", r.date) for i, r in enumerate(self.labs)]
+        out += [(f"biopsies[{i}]", b.date) for i, b in enumerate(self.biopsies)]
+        out += [(f"medicines[{i}].start", m.start) for i, m in enumerate(self.medicines)]
+        return out
+
+    @property
+    def reference_date(self) -> dt.date | None:
+        """The snapshot date: ``as_of`` if given, else the latest dated entry; None for an undated case."""
+        if self.as_of is not None:
+            return self.as_of
+        dates = [d for _, d in self._dated()]
+        if dates:
+            return max(dates)
+        return None
+
+    @property
+    def age_at_onset_years(self) -> float | None:
+        p = self.patient
+        if p.age_at_onset_years is not None:
+            return p.age_at_onset_years
+        if p.date_of_birth is not None and p.onset_date is not None:
+            return (p.onset_date - p.date_of_birth).days / 365.25
+        ref = self.reference_date
+        if p.age_years is not None and p.onset_date is not None and ref is not None:
+            return max(0.0, p.age_years - (ref - p.onset_date).days / 365.25)
+        return None
+
+    @property
+    def age_years(self) -> float | None:
+        p = self.patient
+        ref = self.reference_date
+        if p.date_of_birth is not None and ref is not None:
+            return (ref - p.date_of_birth).days / 365.25
+        return p.age_years
+
+
+def _check_site(v: str | None) -> str | None:
+    if v is None:
+        return None
+    if v not in bone_sites():
+        raise ValueError(f"bone {v!r} is not in the bone-site catalogue; accepted ids e.g. clavicle, femur, T7, mandible"
+                         " (see `cnocare bones`)")
+    return v

@@ -1,0 +1,115 @@
+"""Controlled vocabularies of the Case snapshot, in the clinic's words.
+
+Kept apart from ``case.py`` so forms, importers and the JSON Schema share one list.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Sex = Literal["female", "male", "other", "unknown"]
+
+# Every symptom the project's seed article lists, plus ill appearance (a red flag in the
+# Zhao/Laxer/Ferguson 2017 work-up advice).
+SymptomKind = Literal[
+    "bone_pain",             # deep, aching bone pain
+    "night_pain",            # pain worse at night / waking from sleep
+    "local_swelling",
+    "warmth_redness",
+    "reduced_joint_motion",
+    "limp",
+    "back_pain",
+    "chest_shoulder_pain",
+    "fever",
+    "fatigue",
+    "weight_loss",
+    "limb_length_difference",
+    "arthritis",
+    "skin_signs",
+    "mood_change",
+    "ill_appearance",
+]
+
+Modality = Literal["xray", "mri", "whole_body_mri", "ct", "bone_scan", "ultrasound"]
+
+Finding = Literal[
+    "marrow_oedema",
+    "lysis",
+    "sclerosis",
+    "marginal_sclerosis",
+    "hyperostosis",
+    "bone_expansion",
+    "periosteal_reaction",
+    "onion_skin_periosteal_reaction",
+    "soft_tissue_mass",
+    "vertebral_collapse",
+]
+
+Side = Literal["left", "right", "midline"]
+
+LesionActivity = Literal["active", "resolved", "indeterminate"]
+
+QualitativeResult = Literal["positive", "negative", "equivocal", "pending"]
+
+CultureResult = Literal["positive", "negative", "pending", "not_done"]
+
+Histology = Literal[
+    "chronic_inflammation",
+    "acute_inflammation",
+    "plasma_cells",
+    "osteoclasts",
+    "fibrosis",
+    "sclerosis",
+    "granuloma",
+    "malignancy",
+    "langerhans_cell_histiocytosis",
+    "normal_bone",
+    "nondiagnostic",
+]
+
+CoexistingConditionKind = Literal[
+    "psoriasis",
+    "palmoplantar_pustulosis",
+    "inflammatory_bowel_disease",
+    "severe_acne",
+    "arthritis",
+    "spondyloarthritis",
+    "sacroiliitis",
+    "pyoderma_gangrenosum",
+    "neonatal_pustulosis",
+    "congenital_dyserythropoietic_anaemia",
+]
+
+# Diagnoses that the EULAR/ACR 2025 criteria list as exclusions, and the mimics the work-up chases.
+AlternativeDiagnosisKind = Literal[
+    "malignancy",
+    "infection",
+    "vitamin_c_deficiency",
+    "hypophosphatasia",
+    "langerhans_cell_histiocytosis",
+]
+
+AlternativeStatus = Literal["confirmed", "suspected", "excluded"]
+
+Relation = Literal["first_degree", "second_degree", "other"]
+
+VariantClass = Literal["pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign"]
+
+DrugClass = Literal[
+    "nsaid",
+    "glucocorticoid",
+    "methotrexate",
+    "sulfasalazine",
+    "tnf_inhibitor",
+    "bisphosphonate",
+    "il1_inhibitor",
+    "il17_inhibitor",
+    "other_biologic",
+    "antibiotic",
+    "analgesic",
+    "other",
+]
+
+Response = Literal["complete", "partial", "none", "not_assessed"]
+
+EpisodeKind = Literal["presentation", "flare", "remission"]

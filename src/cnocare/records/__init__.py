@@ -1,0 +1,1 @@
+"""Persistence: one folder per concept (models / schemas / service), SQLAlchemy 2."""
