@@ -359,6 +359,6 @@ def _check_site(v: str | None) -> str | None:
     if v is None:
         return None
     if v not in bone_sites():
-        raise ValueError(f"bone {v!r} is not in the bone-site catalogue; accepted ids e.g. clavicle, femur, T7, mandible"
+        raise ValueError(f"bone {v!r} is not in the bone-site catalogue; accepted ids e.g. clavicle, femur, T7"
                          " (see `cnocare bones`)")
     return v

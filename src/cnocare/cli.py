@@ -1,0 +1,141 @@
+"""The ``cnocare`` command line: assess case files, list instruments and bones, run the clinic app."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cnocare.casefile import CaseFileError, load_case
+from cnocare.clinical.assess import CaseAssessment, assess_case
+from cnocare.clinical.criteria import registry
+from cnocare.clinical.criteria.eular_acr import WeightsTable, load_weights
+from cnocare.knowledge.catalogue import bone_sites, validate_all
+
+app = typer.Typer(help="cnocare: care platform for chronic nonbacterial osteomyelitis (CNO/CRMO).",
+                  no_args_is_help=True, add_completion=False)
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _weights(path: Path | None) -> WeightsTable | None:
+    path = path or (Path(os.environ["CNOCARE_EULAR_WEIGHTS"]) if os.environ.get("CNOCARE_EULAR_WEIGHTS") else None)
+    if path is None:
+        return None
+    try:
+        return load_weights(path)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def assess(
+    cases: Annotated[list[Path], typer.Argument(help="Case files (YAML or JSON, see docs/case-file.md)")],
+    format: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs")] = Format.text,
+    eular_weights: Annotated[Path | None, typer.Option(help="A checked EULAR/ACR 2025 weights table (YAML)")] = None,
+) -> None:
+    """Assess case files: every instrument, the subtype and the exclusion work-up."""
+    validate_all()
+    weights = _weights(eular_weights)
+    loaded = []
+    for path in cases:
+        try:
+            loaded.append(load_case(path))
+        except CaseFileError as exc:
+            err.print(f"[red]error:[/red] {exc.path} is not a valid case file:")
+            for p in exc.problems:
+                err.print(f"  - {p}", markup=False)
+            raise typer.Exit(2) from exc
+    results = [assess_case(c, eular_weights=weights) for c in loaded]
+    if format is Format.json:
+        payload = [r.model_dump(mode="json") for r in results]
+        typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
+        return
+    for r in results:
+        _print_text(r)
+
+
+@app.command()
+def instruments(
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+) -> None:
+    """List the instruments with version, citation and verification status."""
+    validate_all()
+    infos = registry.catalogue()
+    if format is Format.json:
+        typer.echo(json.dumps([i.__dict__ for i in infos], indent=2, ensure_ascii=False))
+        return
+    table = Table(title="cnocare instruments")
+    for col in ("id", "version", "title", "citation", "verification"):
+        table.add_column(col)
+    for i in infos:
+        cite = ", ".join(x for x in (f"PMID {i.pmid}" if i.pmid else "", f"doi:{i.doi}" if i.doi else "") if x)
+        table.add_row(i.id, i.version, i.title, cite, i.verification)
+    out.print(table)
+
+
+@app.command()
+def bones() -> None:
+    """List the bone-site catalogue (ids used in case files)."""
+    table = Table(title="Bone sites")
+    for col in ("id", "label", "region", "paired"):
+        table.add_column(col)
+    for s in bone_sites().values():
+        table.add_row(s.id, s.label, s.region, "left/right" if s.paired else "midline")
+    out.print(table)
+
+
+def _print_text(r: CaseAssessment) -> None:
+    out.rule(f"[bold]Case {r.case_id}[/bold] (as of {r.as_of or 'undated'})")
+    for w in r.warnings:
+        out.print(f"[yellow]check:[/yellow] {w}", markup=True)
+    for res in r.instruments:
+        score = (f"score {res.score}" if res.score is not None else
+                 (f"range {res.range[0]}-{res.range[1]}" if res.range else "no score"))
+        out.print(f"\n[bold]{res.title}[/bold]  v{res.version}  [{res.verification}]")
+        out.print(f"  {res.classification.upper()} ({res.status}; {score}; threshold {res.threshold})")
+        for item in res.items:
+            mark = {True: "[green]yes[/green]", False: "no ", None: "[yellow]?  [/yellow]"}[
+                item.value if isinstance(item.value, bool) or item.value is None else True]
+            pts = "" if item.points is None else f" +{item.points}"
+            out.print(f"    {mark} {item.id}{pts}  [dim]{item.source or ''}[/dim]")
+        if res.missing:
+            out.print("  missing: " + ", ".join(res.missing), markup=False)
+        for w in res.warnings:
+            out.print(f"  [yellow]![/yellow] {w}")
+        out.print(f"  {res.explanation}", markup=False)
+        cite = " ".join(x for x in (f"PMID {res.citation.pmid}" if res.citation.pmid else "",
+                                    f"doi:{res.citation.doi}" if res.citation.doi else "") if x)
+        out.print(f"  [dim]{cite}[/dim]")
+    out.print(f"\n[bold]Subtype[/bold]: {r.subtype.explanation}", markup=True)
+    w = r.workup
+    out.print("\n[bold]Exclusion work-up[/bold]")
+    if w.malignancy_not_excluded:
+        out.print("  [red bold]MALIGNANCY NOT EXCLUDED[/red bold]: do not call this CNO until it is.")
+    if w.infection_not_excluded:
+        out.print("  [red bold]INFECTION NOT EXCLUDED[/red bold].")
+    for f in w.red_flags:
+        out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {f.label}: {f.evidence}", markup=True)
+    for t in w.tests:
+        out.print(f"  {t.status:<10} {t.label}" + (f" - {t.detail}" if t.detail else ""), markup=False)
+    out.print(f"  Biopsy: {w.biopsy.replace('_', ' ')}. {w.biopsy_reason}", markup=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Published CNO instruments, one module and one data file each."""

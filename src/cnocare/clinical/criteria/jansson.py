@@ -1,0 +1,19 @@
+"""Jansson 2009 clinical score for nonbacterial osteitis (data: instruments/jansson-2009.yaml)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cnocare.clinical.criteria.common import run_points
+from cnocare.clinical.criteria.definition import InstrumentDefinition, load_definition
+from cnocare.clinical.facts import CaseFacts
+from cnocare.clinical.result import InstrumentResult
+
+
+@cache
+def definition() -> InstrumentDefinition:
+    return load_definition("jansson-2009")
+
+
+def assess(facts: CaseFacts) -> InstrumentResult:
+    return run_points(definition(), facts)

@@ -1,0 +1,88 @@
+"""The scoring engine shared by every points instrument (and by the EULAR/ACR weights table).
+
+Each item is True, False or unknown for the patient. The attainable range is the score with every
+unknown item off (low) and on (high); with ``max_per_domain`` only the best item of a domain counts.
+A classification is stated only when the whole range lies on one side of the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cnocare.clinical.criteria.definition import ItemDefinition, Predicate
+from cnocare.clinical.facts import CaseFacts
+from cnocare.clinical.logic import Evidence
+from cnocare.clinical.result import Classification, ResultItem, classify_range
+
+
+def evaluate(predicate: Predicate, facts: CaseFacts) -> Evidence:
+    if predicate.feature is not None:
+        return facts.feature(predicate.feature)
+    assert predicate.measure is not None and predicate.op is not None
+    m = facts.measure(predicate.measure)
+    if m.value is None:
+        return Evidence(None, None, m.missing)
+    cut = predicate.canonical_cut()
+    hit = {"<": m.value < cut, "<=": m.value <= cut, ">": m.value > cut, ">=": m.value >= cut,
+           "==": m.value == cut}[predicate.op]
+    return Evidence(hit, m.source)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    items: tuple[ResultItem, ...]
+    low: float
+    high: float
+    missing: tuple[str, ...]
+    counted: tuple[str, ...]  # ids of items that add to the known score
+
+    @property
+    def complete(self) -> bool:
+        return self.low == self.high and not self.missing
+
+
+def score_items(items: Sequence[ItemDefinition], facts: CaseFacts, *, aggregation: str = "sum") -> Scored:
+    results: list[ResultItem] = []
+    missing: dict[str, None] = {}
+    per_domain: dict[str, tuple[float, float]] = {}
+    counted: list[str] = []
+    low_sum = high_sum = 0.0
+    for item in items:
+        ev = evaluate(item.when, facts)
+        pts = float(item.points or 0)
+        given: float | None = None if ev.value is None else (pts if ev.value else 0.0)
+        results.append(ResultItem(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
+        for name in ev.missing:
+            missing.setdefault(name, None)
+        lo = pts if ev.value is True else 0.0
+        hi = pts if ev.value is not False else 0.0
+        if ev.value is True:
+            counted.append(item.id)
+        if aggregation == "max_per_domain":
+            key = item.domain or item.id
+            d_lo, d_hi = per_domain.get(key, (0.0, 0.0))
+            per_domain[key] = (max(d_lo, lo), max(d_hi, hi))
+        else:
+            low_sum += lo
+            high_sum += hi
+    if aggregation == "max_per_domain":
+        low_sum = sum(lo for lo, _ in per_domain.values())
+        high_sum = sum(hi for _, hi in per_domain.values())
+    return Scored(tuple(results), low_sum, high_sum, tuple(missing), tuple(counted))
+
+
+def classify(scored: Scored, op: str, cut: float) -> Classification:
+    return classify_range(scored.low, scored.high, op, cut)
+
+
+def _tidy(x: float | None) -> float | int | None:
+    if x is None:
+        return None
+    return int(x) if float(x).is_integer() else x
+
+
+def tidy(x: float) -> float | int:
+    out = _tidy(x)
+    assert out is not None
+    return out

@@ -1,0 +1,37 @@
+"""The list of instruments cnocare ships, for the CLI, the API and start-up validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnocare.clinical.criteria import bristol, eular_acr, jansson, nbods
+from cnocare.clinical.criteria.definition import InstrumentDefinition
+from cnocare.knowledge.catalogue import sources
+
+INSTRUMENT_MODULES = (bristol, jansson, nbods, eular_acr)
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentInfo:
+    id: str
+    version: str
+    title: str
+    purpose: str
+    citation: str
+    pmid: str | None
+    doi: str | None
+    verification: str
+    provenance: str
+
+
+def load_all() -> tuple[InstrumentDefinition, ...]:
+    return tuple(m.definition() for m in INSTRUMENT_MODULES)
+
+
+def catalogue() -> tuple[InstrumentInfo, ...]:
+    out = []
+    for d in load_all():
+        src = sources()[d.citation]
+        out.append(InstrumentInfo(d.id, d.version, d.title, d.purpose, src.label, src.pmid, src.doi,
+                                  d.verification, d.provenance))
+    return tuple(out)
