@@ -97,6 +97,14 @@ def bones() -> None:
     out.print(table)
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the case file format (as published in docs/case.schema.json)."""
+    from cnocare.schema import dump
+
+    typer.echo(dump(), nl=False)
+
+
 def _print_text(r: CaseAssessment) -> None:
     out.rule(f"[bold]Case {r.case_id}[/bold] (as of {r.as_of or 'undated'})")
     for w in r.warnings:

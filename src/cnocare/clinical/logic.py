@@ -6,7 +6,9 @@ decide it, and only the inputs that could still change the outcome are reported 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,5 @@ def negate(part: Evidence, source: str | None = None) -> Evidence:
     return Evidence(None if part.value is None else not part.value, source or part.source, part.missing)
 
 
-def _union(groups: object) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for group in groups:  # type: ignore[attr-defined]
-        for name in group:
-            seen.setdefault(name, None)
-    return tuple(seen)
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(chain.from_iterable(groups)))

@@ -95,7 +95,7 @@ def red_flags(facts: CaseFacts) -> tuple[RedFlag, ...]:
         parts = [evaluate(p, facts) for p in d.when_all]
         if all_of(*parts).value is True:
             evidence = "; ".join(p.source for p in parts if p.source) or d.label
-            out.append(RedFlag(id=d.id, label=d.label, category=d.category, severity=d.severity,
+            out.append(RedFlag.model_construct(id=d.id, label=d.label, category=d.category, severity=d.severity,
                                evidence=evidence, source=d.source, status=d.status))
     return tuple(out)
 
@@ -155,19 +155,19 @@ def _test_status(t: TestDefinition, facts: CaseFacts, flags: tuple[RedFlag, ...]
     if t.labs and labs:
         done = {r.test for r in labs if r.result != "pending"}
         if set(t.labs) <= done or (t.id == "autoimmune_panel" and done):
-            return TestStatus(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
+            return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
         if any(r.result == "pending" for r in labs):
-            return TestStatus(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
+            return TestStatus.model_construct(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
     if t.imaging and any(s.modality in t.imaging for s in facts.case.imaging):
         last = max((s for s in facts.case.imaging if s.modality in t.imaging), key=lambda s: s.date)
-        return TestStatus(id=t.id, label=t.label, status="done", detail=f"{last.modality} {last.date}")
+        return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=f"{last.modality} {last.date}")
     if t.biopsy and facts.case.biopsies:
-        return TestStatus(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
+        return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
     advisable = _advisable(t.advisable, facts, flags, biopsy)
     detail = t.detail or ""
     if advisable and t.labs and labs:
         detail = (detail + "; " if detail else "") + "partly done: " + _latest_detail(labs)
-    return TestStatus(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
+    return TestStatus.model_construct(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
 
 
 def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFlag, ...], biopsy: str) -> bool:

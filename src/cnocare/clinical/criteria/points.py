@@ -52,7 +52,7 @@ def score_items(items: Sequence[ItemDefinition], facts: CaseFacts, *, aggregatio
         ev = evaluate(item.when, facts)
         pts = float(item.points or 0)
         given: float | None = None if ev.value is None else (pts if ev.value else 0.0)
-        results.append(ResultItem(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
+        results.append(ResultItem.model_construct(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
         for name in ev.missing:
             missing.setdefault(name, None)
         lo = pts if ev.value is True else 0.0

@@ -1,0 +1,30 @@
+# One command per job. A fresh machine needs only Python 3.11, pip and make.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: set up, then assess the bundled example cases on the embedded default
+run: $(STAMP)
+	$(VENV)/bin/cnocare assess examples/*.yaml
+
+## test: set up, then run the whole test suite (browser and PostgreSQL suites skip without them, fail in CI)
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) bench/assess_bench.py --cases 10000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
