@@ -1,0 +1,1 @@
+"""Cohort analytics and the synthetic demo cohort."""

@@ -1,0 +1,111 @@
+"""Account tables. Secrets are stored only as hashes (argon2id for passwords, SHA-256 for random tokens)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cnocare.records.base import Base
+from cnocare.security.policy import ROLES
+
+_ROLE_LIST = ", ".join(f"'{r}'" for r in ROLES)
+
+# Link tables are plain Core tables; the id columns take their type from centres.id / patients.id.
+user_centres = Table(
+    "user_centres", Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("centre_id", ForeignKey("centres.id"), primary_key=True),
+)
+
+user_patients = Table(
+    "user_patients", Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("patient_id", ForeignKey("patients.id"), primary_key=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime())  # None: enrolment not confirmed
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # replay guard for TOTP codes
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+
+class UserSession(Base):
+    """A signed-in browser. ``id_hash`` is SHA-256 of the cookie value; the cookie value is never stored."""
+
+    __tablename__ = "user_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so a token can be recognised
+    scopes: Mapped[str] = mapped_column(Text)  # space-separated, as in OAuth
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+
+class PasswordReset(Base):
+    """One issued reset link. The link carries the nonce; only its SHA-256 is stored, and ``used_at``
+    makes the link single-use."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())

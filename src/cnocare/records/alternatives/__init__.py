@@ -1,0 +1,1 @@
+"""Alternative diagnoses (the mimics: malignancy, infection, ...): confirmed, suspected or excluded."""

@@ -1,0 +1,1 @@
+"""Assessment snapshots: what the clinical core said about a patient, kept as it was said."""

@@ -1,0 +1,1 @@
+"""Bone biopsies: histology and culture."""

@@ -1,0 +1,1 @@
+"""Centres: the clinics and hospitals contributing patients."""

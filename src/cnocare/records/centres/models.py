@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import DateTime, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cnocare.records.base import Base
+
+
+class Centre(Base):
+    __tablename__ = "centres"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,1 @@
+"""Coexisting conditions (psoriasis, palmoplantar pustulosis, IBD, ...)."""

@@ -1,0 +1,1 @@
+"""Disease episodes: presentation, flares and remissions, with their dates."""

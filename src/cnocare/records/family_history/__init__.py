@@ -1,0 +1,1 @@
+"""Family history of CNO, psoriasis, IBD and other relevant conditions."""

@@ -1,0 +1,1 @@
+"""Genetic test results (gene, variant, ACMG class, zygosity)."""

@@ -1,0 +1,1 @@
+"""Imaging studies (MRI, whole-body MRI, X-ray, ...) with their per-lesion findings."""

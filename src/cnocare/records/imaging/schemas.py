@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cnocare.clinical.vocabulary import Finding, LesionActivity, Modality, Side
+from cnocare.records.versioned import RecordMeta
+
+
+class LesionFields(BaseModel):
+    """One lesion: bone-site id (bone_sites.yaml), side for paired bones, segment, findings, activity."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, from_attributes=True)
+
+    site: str
+    side: Side | None = None
+    segment: str | None = None
+    findings: tuple[Finding, ...] = ()
+    activity: LesionActivity | None = None
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ImagingStudyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: dt.date
+    modality: Modality
+    whole_body: bool = False
+    report: str | None = Field(default=None, max_length=20000)
+    lesions: tuple[LesionFields, ...] = ()
+
+
+class ImagingStudyUpdate(BaseModel):
+    """Only the fields given change; giving ``lesions`` replaces the whole lesion list."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: dt.date | None = None
+    modality: Modality | None = None
+    whole_body: bool | None = None
+    report: str | None = None
+    lesions: tuple[LesionFields, ...] | None = None
+
+
+class ImagingStudyRead(RecordMeta, ImagingStudyCreate):
+    pass

@@ -1,0 +1,1 @@
+"""Laboratory results: value + unit as reported, normalised to the catalogue's canonical unit."""

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cnocare.clinical.vocabulary import QualitativeResult
+from cnocare.records.versioned import RecordMeta
+
+
+class LabResultCreate(BaseModel):
+    """A result as the laboratory reported it; unit and plausibility are checked against labs.yaml."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    test: str = Field(description="Lab catalogue id, e.g. crp, esr, wbc, haemoglobin")
+    date: dt.date
+    value: float | None = None
+    unit: str | None = None
+    reference_low: float | None = None
+    reference_high: float | None = None
+    reference_source: str | None = Field(default=None, max_length=200,
+                                         description="Who gave the reference interval (lab name; 'synthetic')")
+    result: QualitativeResult | None = None
+    organism: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class LabResultUpdate(BaseModel):
+    """Only the fields given change; the result is validated as a whole."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    test: str | None = None
+    date: dt.date | None = None
+    value: float | None = None
+    unit: str | None = None
+    reference_low: float | None = None
+    reference_high: float | None = None
+    reference_source: str | None = None
+    result: QualitativeResult | None = None
+    organism: str | None = None
+    note: str | None = None
+
+
+class LabResultRead(RecordMeta, LabResultCreate):
+    canonical_value: float | None = None
+    canonical_unit: str | None = None

@@ -1,0 +1,1 @@
+"""Free-text clinical notes (not part of the Case; shown on the patient page)."""

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cnocare.clinical.vocabulary import Sex
+
+
+class PatientCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    centre_id: int
+    name: str = Field(min_length=1, max_length=200)
+    hospital_number: str = Field(min_length=1, max_length=64, description="Hospital number / MRN")
+    sex: Sex
+    date_of_birth: dt.date | None = None
+    onset_date: dt.date | None = Field(default=None, description="Date the bone symptoms began")
+
+
+class PatientUpdate(BaseModel):
+    """Only the fields given change; give ``None`` to clear an optional date."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    centre_id: int | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    hospital_number: str | None = Field(default=None, min_length=1, max_length=64)
+    sex: Sex | None = None
+    date_of_birth: dt.date | None = None
+    onset_date: dt.date | None = None
+
+
+class PatientRead(PatientCreate):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    row_version: int
+    created_at: dt.datetime
+    created_by: str
+    updated_at: dt.datetime
+    updated_by: str
+    voided_at: dt.datetime | None = None
+    voided_by: str | None = None
+    void_reason: str | None = None
+
+
+class PatientRevisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    row_version: int
+    data: dict[str, Any]
+    replaced_at: dt.datetime
+    replaced_by: str
+    reason: str
+
+
+class PatientListItem(BaseModel):
+    id: str
+    name: str
+    hospital_number: str
+    centre_id: int
+    centre_code: str
+    sex: Sex
+    date_of_birth: dt.date | None
+    red_flag_count: int
+    urgent_red_flag_count: int
+    next_review_due: dt.date | None
+    last_visit_date: dt.date | None
+    overdue: bool | None = Field(description="None when no 'today' was given")
+
+
+class PatientSearchResult(BaseModel):
+    total: int
+    items: list[PatientListItem]

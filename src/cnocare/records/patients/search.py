@@ -1,0 +1,59 @@
+"""The clinic's patient list: text, centre, red-flag and overdue-review filters over summary rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from cnocare.records.centres.models import Centre
+from cnocare.records.errors import RecordValidationError
+from cnocare.records.patients.models import PatientRecord, PatientSummary
+from cnocare.records.patients.schemas import PatientListItem, PatientSearchResult
+
+MAX_PAGE = 500
+
+
+def search_patients(*, db_session: Session, text: str | None = None, centre_id: int | None = None,
+                    red_flags_only: bool = False, overdue_only: bool = False, today: dt.date | None = None,
+                    limit: int = 50, offset: int = 0) -> PatientSearchResult:
+    """Active patients, by name. ``text`` matches name or hospital number, ignoring case.
+
+    Overdue = ``next_review_due`` before ``today``; the caller passes today (the records layer is
+    not the place to decide the clinic's time zone).
+    """
+    if overdue_only and today is None:
+        raise RecordValidationError.single("today", None, "overdue_only needs today's date")
+    if not 1 <= limit <= MAX_PAGE:
+        raise RecordValidationError.single("limit", limit, f"accepted 1–{MAX_PAGE}")
+    if offset < 0:
+        raise RecordValidationError.single("offset", offset, "accepted 0 or more")
+    query: Select[tuple[PatientRecord, str, PatientSummary]] = (  # summary may be NULL (outer join)
+        select(PatientRecord, Centre.code, PatientSummary)
+        .join(Centre, Centre.id == PatientRecord.centre_id)
+        .outerjoin(PatientSummary, PatientSummary.patient_id == PatientRecord.id)
+        .where(PatientRecord.voided_at.is_(None)))
+    if text and text.strip():
+        needle = text.strip().casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(PatientRecord.search_key.like(f"%{needle}%", escape="\\"))
+    if centre_id is not None:
+        query = query.where(PatientRecord.centre_id == centre_id)
+    if red_flags_only:
+        query = query.where(PatientSummary.red_flag_count > 0)
+    if overdue_only:
+        query = query.where(PatientSummary.next_review_due < today)
+    total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db_session.execute(query.order_by(PatientRecord.name, PatientRecord.id).limit(limit).offset(offset))
+    items = []
+    for patient, centre_code, summary in rows:
+        due = summary.next_review_due if summary else None
+        items.append(PatientListItem(
+            id=patient.id, name=patient.name, hospital_number=patient.hospital_number,
+            centre_id=patient.centre_id, centre_code=centre_code, sex=patient.sex,
+            date_of_birth=patient.date_of_birth,
+            red_flag_count=summary.red_flag_count if summary else 0,
+            urgent_red_flag_count=summary.urgent_red_flag_count if summary else 0,
+            next_review_due=due, last_visit_date=summary.last_visit_date if summary else None,
+            overdue=None if today is None else (due is not None and due < today)))
+    return PatientSearchResult(total=total, items=items)

@@ -1,0 +1,1 @@
+"""Symptoms as reported or examined (bone pain, swelling, fever...), present or absent."""
