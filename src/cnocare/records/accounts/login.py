@@ -18,6 +18,7 @@ from cnocare.records.accounts.service import find_by_username
 from cnocare.records.audit.service import count_recent_failures, record_event
 from cnocare.records.clock import utcnow
 from cnocare.security.passwords import burn_time, verify_password
+from cnocare.security.policy import Principal, require
 from cnocare.security.settings import SecuritySettings, get_settings
 from cnocare.security.totp import matching_step, new_totp_secret, provisioning_uri
 
@@ -146,10 +147,14 @@ def confirm_totp_enrolment(*, db_session: Session, user: User, code: str) -> boo
     return True
 
 
-def disable_totp(*, db_session: Session, user: User) -> None:
+def disable_totp(*, db_session: Session, user: User, by: Principal | None = None) -> None:
+    """Remove the second factor (the person themself, or an administrator when a phone is lost)."""
+    if by is not None and by.user_id != user.id:
+        require(by, "user:manage")
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None
-    record_event(db_session=db_session, action="update", user_id=user.id, username=user.username, role=user.role,
-                 record_type="user", record_id=user.id, fields=["totp"], detail="second factor removed")
+    record_event(db_session=db_session, action="update", principal=by, user_id=user.id, username=user.username,
+                 role=user.role, record_type="user", record_id=user.id, fields=["totp"],
+                 detail="second factor removed")
     db_session.commit()

@@ -6,7 +6,7 @@ Services take ``db_session=`` keyword-only and commit their own unit of work, wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import delete, func, insert, select
@@ -32,7 +32,10 @@ class AdminAlreadyExists(RuntimeError):
     pass
 
 
-def _validated(schema: type[BaseModel], data: BaseModel | Mapping[str, Any]) -> Any:
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+def _validated(schema: type[SchemaT], data: BaseModel | Mapping[str, Any]) -> SchemaT:
     if isinstance(data, schema):
         return data
     raw = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)

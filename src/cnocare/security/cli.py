@@ -1,0 +1,140 @@
+"""Operator commands: ``cnocare admin create-admin|create-user|revoke-token`` and ``cnocare backup|restore``.
+
+The lead mounts ``admin_app`` (``app.add_typer(admin_app, name="admin")``) and registers
+``backup_command`` / ``restore_command`` (``app.command("backup")(backup_command)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+admin_app = typer.Typer(help="Accounts and API tokens (run on the server by the operator).", no_args_is_help=True)
+
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--database-url", envvar="CNOCARE_DATABASE_URL",
+    help="Database URL (default: the SQLite file in CNOCARE_DATA_DIR).")]
+
+
+@contextmanager
+def _session(url: str | None) -> Iterator[Session]:
+    from cnocare.records.db import database_url, make_engine, session_factory
+
+    engine = make_engine(url or database_url())
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code=1)
+
+
+@admin_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="Login name (3-64 of a-z 0-9 . _ -).")],
+    email: Annotated[str, typer.Option(help="Address for password-reset mail.")],
+    display_name: Annotated[str, typer.Option(help="Name shown in the app.")] = "Administrator",
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create the first administrator and print a one-time password (shown once; change it at first login)."""
+    from cnocare.records.accounts.service import AdminAlreadyExists, create_first_admin
+    from cnocare.records.errors import RecordValidationError
+
+    with _session(database_url) as session:
+        try:
+            password = create_first_admin(db_session=session, username=username, email=email,
+                                          display_name=display_name)
+        except (AdminAlreadyExists, RecordValidationError) as exc:
+            raise _fail(str(exc)) from None
+    typer.echo(f"Administrator {username.strip().lower()!r} created.")
+    typer.echo(f"One-time password (shown once, must be changed at first sign-in): {password}")
+
+
+@admin_app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option()],
+    email: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin, clinician, nurse, researcher, patient or parent.")],
+    display_name: Annotated[str, typer.Option()],
+    centre: Annotated[list[str] | None, typer.Option(help="Centre id (staff; repeat for several).")] = None,
+    patient: Annotated[list[str] | None, typer.Option(help="Linked patient id (patient/parent; repeatable).")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create an account with a one-time password, printed once."""
+    from cnocare.records.accounts.service import create_user as create
+    from cnocare.records.errors import RecordValidationError
+
+    with _session(database_url) as session:
+        try:
+            user, password = create(db_session=session, data={
+                "username": username, "email": email, "role": role, "display_name": display_name,
+                "centre_ids": [_id(c) for c in centre or []], "patient_ids": [_id(p) for p in patient or []]})
+        except RecordValidationError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(f"User {user.username!r} ({user.role}) created with id {user.id}.")
+    typer.echo(f"One-time password (shown once, must be changed at first sign-in): {password}")
+
+
+def _id(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+@admin_app.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The API token's id (see the account page).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Revoke an API token at once; integrations using it get 401 from the next request."""
+    from cnocare.records.accounts.api_tokens import revoke_api_token
+    from cnocare.records.errors import RecordNotFoundError
+
+    with _session(database_url) as session:
+        try:
+            token = revoke_api_token(db_session=session, token_id=token_id)
+        except RecordNotFoundError as exc:
+            raise _fail(str(exc)) from None
+        typer.echo(f"API token {token.id} ({token.name}, {token.token_prefix}…) revoked at {token.revoked_at} UTC.")
+
+
+def backup_command(
+    to: Annotated[Path, typer.Option("--to", help="New backup file (a manifest is written beside it).")],
+    database_url: DatabaseOption = None,
+    verify: Annotated[bool, typer.Option(help="PostgreSQL: restore into a scratch database to check.")] = True,
+) -> None:
+    """Back up the database and verify the copy (integrity check, row counts, SHA-256 manifest)."""
+    from cnocare.records.backup import BackupError, backup
+    from cnocare.records.db import database_url as default_url
+
+    try:
+        report = backup(database_url or default_url(), to, verify=verify)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    rows = sum(report.tables.values())
+    typer.echo(f"Backup written: {report.path} ({report.size_bytes} bytes, {len(report.tables)} tables, "
+               f"{rows} rows, sha256 {report.sha256}); manifest {report.manifest_path}.")
+
+
+def restore_command(
+    from_: Annotated[Path, typer.Option("--from", help="Backup file written by `cnocare backup`.")],
+    database_url: DatabaseOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+) -> None:
+    """Restore a backup after checking its checksum and contents; refuses to overwrite data without --force."""
+    from cnocare.records.backup import BackupError, restore
+    from cnocare.records.db import database_url as default_url
+
+    try:
+        report = restore(from_, database_url or default_url(), overwrite=force)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Restored {report.path} into {report.target}: {len(report.tables)} tables, "
+               f"{sum(report.tables.values())} rows, counts match the manifest.")
