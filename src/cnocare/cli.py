@@ -105,6 +105,62 @@ def schema() -> None:
     typer.echo(dump(), nl=False)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Create the database, seed the synthetic demo cohort, make a demo login")]
+    = False,
+    demo_patients: Annotated[int, typer.Option(help="Demo cohort size")] = 60,
+) -> None:
+    """Start the clinic web app (database from CNOCARE_DATABASE_URL, else SQLite in ./data)."""
+    import uvicorn
+
+    from cnocare.records.db import database_url, upgrade
+    from cnocare.web.app import create_app
+
+    validate_all()
+    url = database_url()
+    login = None
+    if demo:
+        from cnocare.demo import prepare_demo
+
+        login = prepare_demo(url, patients=demo_patients)
+    else:
+        upgrade(url)
+    out.print(f"[bold green]cnocare[/bold green] clinic app: http://{host}:{port}/")
+    if login is not None:
+        out.print(f"Demo login (synthetic data only): user [bold]{login.username}[/bold]  password "
+                  f"[bold]{login.password}[/bold]  ({login.patients} patients; a new password each start)")
+    else:
+        out.print("Sign in with an account made by `cnocare admin create-admin` / `cnocare admin create-user`.")
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+
+
+@app.command("seed-demo")
+def seed_demo_command(
+    patients: Annotated[int, typer.Option(help="Demo cohort size")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort)")] = 2026,
+) -> None:
+    """Create the database and seed the synthetic demo cohort (no server)."""
+    from cnocare.demo import prepare_demo
+    from cnocare.records.db import database_url
+
+    login = prepare_demo(database_url(), patients=patients, seed=seed)
+    out.print(f"{login.patients} patients. Demo login: {login.username} / {login.password}")
+
+
+def _mount_operations() -> None:
+    from cnocare.security.cli import admin_app, backup_command, restore_command
+
+    app.add_typer(admin_app, name="admin", help="Accounts: create the first admin, users, revoke API tokens.")
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
+
+
+_mount_operations()
+
+
 def _print_text(r: CaseAssessment) -> None:
     out.rule(f"[bold]Case {r.case_id}[/bold] (as of {r.as_of or 'undated'})")
     for w in r.warnings:
