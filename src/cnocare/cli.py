@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from enum import StrEnum
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cnocare.casefile import CaseFileError, load_case
@@ -75,7 +77,7 @@ def instruments(
     validate_all()
     infos = registry.catalogue()
     if format is Format.json:
-        typer.echo(json.dumps([i.__dict__ for i in infos], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps([dataclasses.asdict(i) for i in infos], indent=2, ensure_ascii=False))
         return
     table = Table(title="cnocare instruments")
     for col in ("id", "version", "title", "citation", "verification"):
@@ -162,28 +164,29 @@ _mount_operations()
 
 
 def _print_text(r: CaseAssessment) -> None:
-    out.rule(f"[bold]Case {r.case_id}[/bold] (as of {r.as_of or 'undated'})")
+    # Everything that comes from the case is escaped: a '[' in a note must print, not style.
+    out.rule(f"[bold]Case {escape(r.case_id)}[/bold] (as of {r.as_of or 'undated'})")
     for w in r.warnings:
-        out.print(f"[yellow]check:[/yellow] {w}", markup=True)
+        out.print(f"[yellow]check:[/yellow] {escape(w)}")
     for res in r.instruments:
         score = (f"score {res.score}" if res.score is not None else
                  (f"range {res.range[0]}-{res.range[1]}" if res.range else "no score"))
-        out.print(f"\n[bold]{res.title}[/bold]  v{res.version}  [{res.verification}]")
-        out.print(f"  {res.classification.upper()} ({res.status}; {score}; threshold {res.threshold})")
+        out.print(f"\n[bold]{escape(res.title)}[/bold]  v{res.version}  \\[{res.verification}]")
+        out.print(f"  {res.classification.upper()} ({res.status}; {score}; threshold {escape(res.threshold or '')})")
         for item in res.items:
             mark = {True: "[green]yes[/green]", False: "no ", None: "[yellow]?  [/yellow]"}[
                 item.value if isinstance(item.value, bool) or item.value is None else True]
             pts = "" if item.points is None else f" +{item.points}"
-            out.print(f"    {mark} {item.id}{pts}  [dim]{item.source or ''}[/dim]")
+            out.print(f"    {mark} {item.id}{pts}  [dim]{escape(item.source or '')}[/dim]")
         if res.missing:
             out.print("  missing: " + ", ".join(res.missing), markup=False)
         for w in res.warnings:
-            out.print(f"  [yellow]![/yellow] {w}")
+            out.print(f"  [yellow]![/yellow] {escape(w)}")
         out.print(f"  {res.explanation}", markup=False)
         cite = " ".join(x for x in (f"PMID {res.citation.pmid}" if res.citation.pmid else "",
                                     f"doi:{res.citation.doi}" if res.citation.doi else "") if x)
-        out.print(f"  [dim]{cite}[/dim]")
-    out.print(f"\n[bold]Subtype[/bold]: {r.subtype.explanation}", markup=True)
+        out.print(f"  {cite}", markup=False, style="dim")
+    out.print(f"\n[bold]Subtype[/bold]: {escape(r.subtype.explanation)}")
     w = r.workup
     out.print("\n[bold]Exclusion work-up[/bold]")
     if w.malignancy_not_excluded:
@@ -191,7 +194,7 @@ def _print_text(r: CaseAssessment) -> None:
     if w.infection_not_excluded:
         out.print("  [red bold]INFECTION NOT EXCLUDED[/red bold].")
     for f in w.red_flags:
-        out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {f.label}: {f.evidence}", markup=True)
+        out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {escape(f.label)}: {escape(f.evidence)}")
     for t in w.tests:
         out.print(f"  {t.status:<10} {t.label}" + (f" - {t.detail}" if t.detail else ""), markup=False)
     out.print(f"  Biopsy: {w.biopsy.replace('_', ' ')}. {w.biopsy_reason}", markup=False)

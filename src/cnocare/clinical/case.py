@@ -170,7 +170,7 @@ class LabResult(Snapshot):
         data = {k: v for k, v in data.items() if k != "_trusted"}
         test_id = data.get("test")
         tests = lab_tests()
-        if test_id not in tests:
+        if not isinstance(test_id, str) or test_id not in tests:
             raise ValueError(f"test {test_id!r} is not in the lab catalogue; accepted: {', '.join(sorted(tests))}")
         test = tests[test_id]
         value = data.get("value")
@@ -187,7 +187,7 @@ class LabResult(Snapshot):
                 return data
             raise ValueError(f"value missing for {test_id}; give value and unit, or result: pending")
         unit = data.get("unit")
-        if unit not in test.units:
+        if not isinstance(unit, str) or unit not in test.units:
             raise ValueError(f"unit {unit!r} for {test_id}; accepted: {', '.join(test.units)}")
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"value {value!r} for {test_id} is not a number")
@@ -203,6 +203,8 @@ class LabResult(Snapshot):
         data["canonical_value"] = canonical
         for bound in ("low", "high"):
             ref = data.get(f"reference_{bound}")
+            if ref is not None and (isinstance(ref, bool) or not isinstance(ref, int | float)):
+                raise ValueError(f"reference_{bound} {ref!r} is not a number; accepted: a number in {unit}")
             if ref is not None:
                 data[f"canonical_reference_{bound}"] = test.to_canonical(float(ref), unit)
         low, high = data.get("canonical_reference_low"), data.get("canonical_reference_high")

@@ -72,3 +72,9 @@ def _meets(value: float, op: str, cut: float) -> bool:
     if op == ">":
         return value > cut
     raise ValueError(f"unsupported threshold operator {op!r}; accepted: '>=' or '>'")
+
+
+def result_item(id: str, value: ItemValue, points: float | int | None, source: str | None) -> ResultItem:
+    """Build an item without re-validating it: the engine's values are typed already, and this is the hot
+    path of a batch assessment (the contract itself is validated in the tests)."""
+    return ResultItem.model_construct(id=id, value=value, points=points, source=source)

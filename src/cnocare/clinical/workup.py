@@ -55,10 +55,13 @@ class TestDefinition(Frozen):
     detail: str | None = None
 
 
+TestState = Literal["done", "pending", "advisable", "optional"]
+
+
 class TestStatus(Frozen):
     id: str
     label: str
-    status: Literal["done", "pending", "advisable", "optional"]
+    status: TestState
     detail: str
 
 
@@ -130,12 +133,13 @@ def _biopsy_statement(facts: CaseFacts, flags: tuple[RedFlag, ...]) -> tuple[Bio
     if not facts.lesions:
         return "undetermined", "No lesion recorded on imaging yet: the need for biopsy cannot be judged."
     urgent = [f.label for f in flags if f.severity == "urgent"]
-    crp_high = evaluate(Predicate(measure="crp", op=">=", value=30, unit="mg/L"), facts).value
+    crp_high = evaluate(_biopsy_crp_rule(), facts).value
     if urgent:
         return "needed", ("Biopsy needed: " + "; ".join(urgent) +
                           ". Send for histology and bacterial, fungal and mycobacterial culture.")
     if crp_high:
-        return "needed", "Biopsy needed: CRP of 30 mg/L or more (Bristol criterion 2 applies)."
+        cut = _biopsy_crp_rule()
+        return "needed", f"Biopsy needed: CRP of {cut.value:g} {cut.unit} or more (Bristol criterion 2 applies)."
     screen = [m for m in (*facts.feature("cytopenia").missing, *facts.lab("crp").missing)]
     if screen:
         return "undetermined", ("Complete the basic screen before deciding on biopsy; missing: "
@@ -150,24 +154,30 @@ def _biopsy_statement(facts: CaseFacts, flags: tuple[RedFlag, ...]) -> tuple[Bio
                          "(not clavicle-only, not symmetric, no associated psoriasis/PPP/IBD).")
 
 
+@cache
+def _biopsy_crp_rule() -> Predicate:
+    d = read_data_file("definitions.yaml")["definitions"]["biopsy_crp"]
+    return Predicate(measure="crp", op=">=", value=float(d["value"]), unit=str(d["unit"]))
+
+
 def _test_status(t: TestDefinition, facts: CaseFacts, flags: tuple[RedFlag, ...], biopsy: str) -> TestStatus:
     labs = [r for r in facts.case.labs if r.test in t.labs]
     if t.labs and labs:
         done = {r.test for r in labs if r.result != "pending"}
         if set(t.labs) <= done or (t.id == "autoimmune_panel" and done):
-            return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
+            return _status(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
         if any(r.result == "pending" for r in labs):
-            return TestStatus.model_construct(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
+            return _status(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
     if t.imaging and any(s.modality in t.imaging for s in facts.case.imaging):
         last = max((s for s in facts.case.imaging if s.modality in t.imaging), key=lambda s: s.date)
-        return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=f"{last.modality} {last.date}")
+        return _status(id=t.id, label=t.label, status="done", detail=f"{last.modality} {last.date}")
     if t.biopsy and facts.case.biopsies:
-        return TestStatus.model_construct(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
+        return _status(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
     advisable = _advisable(t.advisable, facts, flags, biopsy)
     detail = t.detail or ""
     if advisable and t.labs and labs:
         detail = (detail + "; " if detail else "") + "partly done: " + _latest_detail(labs)
-    return TestStatus.model_construct(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
+    return _status(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
 
 
 def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFlag, ...], biopsy: str) -> bool:
@@ -190,3 +200,7 @@ def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFla
 def _latest_detail(labs: list[Any]) -> str:
     last = max(labs, key=lambda r: r.date)
     return f"latest {last.test} {last.date}"
+
+
+def _status(*, id: str, label: str, status: TestState, detail: str) -> TestStatus:
+    return TestStatus.model_construct(id=id, label=label, status=status, detail=detail)  # typed already: hot path

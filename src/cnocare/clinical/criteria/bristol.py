@@ -15,7 +15,7 @@ from cnocare.clinical.criteria.definition import InstrumentDefinition, load_defi
 from cnocare.clinical.criteria.points import evaluate
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.logic import Evidence, all_of, any_of, negate
-from cnocare.clinical.result import InstrumentResult, ResultItem
+from cnocare.clinical.result import InstrumentResult, result_item
 
 
 @cache
@@ -40,8 +40,8 @@ def assess(facts: CaseFacts) -> InstrumentResult:
         "biopsy_required": biopsy_required,
         "criterion_2": criterion_2,
     }
-    items = [ResultItem.model_construct(id=i, value=e.value, points=None, source=e.source) for i, e in ev.items()]
-    items += [ResultItem.model_construct(id=i, value=e.value, points=None, source=_why(i, e)) for i, e in derived.items()]
+    items = [result_item(id=i, value=e.value, points=None, source=e.source) for i, e in ev.items()]
+    items += [result_item(id=i, value=e.value, points=None, source=_why(i, e)) for i, e in derived.items()]
     warnings = list(defn.warnings)
     if ev["crp_exactly_30_mg_l"].value is True:
         warnings.append("CRP is exactly 30 mg/L, the criteria's boundary: handled conservatively as requiring "

@@ -18,7 +18,7 @@ from cnocare.clinical.criteria.definition import InstrumentDefinition, ItemDefin
 from cnocare.clinical.criteria.points import classify, evaluate, score_items, tidy
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.logic import Evidence, all_of, any_of
-from cnocare.clinical.result import Classification, InstrumentResult, ResultItem, Status
+from cnocare.clinical.result import Classification, InstrumentResult, ResultItem, Status, result_item
 
 WEIGHTS_MISSING = "EULAR/ACR 2025 weights table (not bundled: load a checked table)"
 
@@ -77,7 +77,7 @@ def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> Instrume
     excl = {i.id: evaluate(i.when, facts) for i in defn.exclusions}
     entry_met = all_of(*entry.values())
     excluded = any_of(*excl.values())
-    items = [ResultItem.model_construct(id=k, value=v.value, points=None, source=v.source) for k, v in (entry | excl).items()]
+    items = [result_item(id=k, value=v.value, points=None, source=v.source) for k, v in (entry | excl).items()]
     warnings = [*defn.warnings, *conditional_warnings(defn, facts)]
     if weights is not None and weights.synthetic:
         warnings.append(f"SYNTHETIC weights table {weights.table_version!r}: for software tests only.")
@@ -115,11 +115,11 @@ def _captures(defn: InstrumentDefinition, facts: CaseFacts) -> list[ResultItem]:
     for cap in defn.captures:
         if cap.feature is not None:
             ev = facts.feature(cap.feature)
-            out.append(ResultItem.model_construct(id=cap.id, value=ev.value, points=None, source=ev.source))
+            out.append(result_item(id=cap.id, value=ev.value, points=None, source=ev.source))
         else:
             assert cap.measure is not None
             m = facts.measure(cap.measure)
-            out.append(ResultItem.model_construct(id=cap.id, value=None if m.value is None else round(m.value, 2), points=None,
+            out.append(result_item(id=cap.id, value=None if m.value is None else round(m.value, 2), points=None,
                                   source=m.source))
     return out
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cnocare.clinical.criteria.definition import ItemDefinition, Predicate
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.logic import Evidence
-from cnocare.clinical.result import Classification, ResultItem, classify_range
+from cnocare.clinical.result import Classification, ResultItem, classify_range, result_item
 
 
 def evaluate(predicate: Predicate, facts: CaseFacts) -> Evidence:
@@ -23,9 +23,11 @@ def evaluate(predicate: Predicate, facts: CaseFacts) -> Evidence:
     m = facts.measure(predicate.measure)
     if m.value is None:
         return Evidence(None, None, m.missing)
-    cut = predicate.canonical_cut()
-    hit = {"<": m.value < cut, "<=": m.value <= cut, ">": m.value > cut, ">=": m.value >= cut,
-           "==": m.value == cut}[predicate.op]
+    # Round away float noise from unit conversion and derivation (10 % x 2.2 = 0.22000000000000003),
+    # so a value exactly on a published boundary lands on the side the paper intends.
+    value, cut = round(m.value, 9), round(predicate.canonical_cut(), 9)
+    hit = {"<": value < cut, "<=": value <= cut, ">": value > cut, ">=": value >= cut,
+           "==": value == cut}[predicate.op]
     return Evidence(hit, m.source)
 
 
@@ -52,7 +54,7 @@ def score_items(items: Sequence[ItemDefinition], facts: CaseFacts, *, aggregatio
         ev = evaluate(item.when, facts)
         pts = float(item.points or 0)
         given: float | None = None if ev.value is None else (pts if ev.value else 0.0)
-        results.append(ResultItem.model_construct(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
+        results.append(result_item(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
         for name in ev.missing:
             missing.setdefault(name, None)
         lo = pts if ev.value is True else 0.0
