@@ -6,6 +6,7 @@ Impossible values never get this far (the Case refuses them); these are kept and
 from __future__ import annotations
 
 from cnocare.clinical.case import Case
+from cnocare.clinical.facts import FEVER_THRESHOLD_C
 from cnocare.knowledge.catalogue import lab_tests
 
 TEMPERATURE_USUAL_C = (35.0, 42.0)   # local choice: outside this a reading is more likely a typo
@@ -27,6 +28,8 @@ def warnings(case: Case) -> tuple[str, ...]:
         t = s.temperature_max_c
         if t is not None and not TEMPERATURE_USUAL_C[0] <= t <= TEMPERATURE_USUAL_C[1]:
             out.append(f"symptoms[{i}] temperature {t:g} °C is unusual: please check.")
+        if t is not None and not s.present and t >= FEVER_THRESHOLD_C:
+            out.append(f"symptoms[{i}] says no fever but records {t:g} °C, which counts as fever: please check.")
     age = case.age_at_onset_years
     if age is not None and age >= ONSET_USUAL_MAX_YEARS:
         out.append(f"Onset at {age:.1f} years: adult-onset disease; paediatric instruments may not apply.")
