@@ -98,7 +98,7 @@ def red_flags(facts: CaseFacts) -> tuple[RedFlag, ...]:
         parts = [evaluate(p, facts) for p in d.when_all]
         if all_of(*parts).value is True:
             evidence = "; ".join(p.source for p in parts if p.source) or d.label
-            out.append(RedFlag.model_construct(id=d.id, label=d.label, category=d.category, severity=d.severity,
+            out.append(RedFlag(id=d.id, label=d.label, category=d.category, severity=d.severity,
                                evidence=evidence, source=d.source, status=d.status))
     return tuple(out)
 
@@ -203,4 +203,4 @@ def _latest_detail(labs: list[Any]) -> str:
 
 
 def _status(*, id: str, label: str, status: TestState, detail: str) -> TestStatus:
-    return TestStatus.model_construct(id=id, label=label, status=status, detail=detail)  # typed already: hot path
+    return TestStatus(id=id, label=label, status=status, detail=detail)
