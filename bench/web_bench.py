@@ -1,0 +1,264 @@
+"""Web benchmark (not a test): patient page and patient list on a clinic-sized database.
+
+    .venv/bin/python bench/web_bench.py --db sqlite --db postgresql --patients 5000 --users 50 --duration 60
+
+For each database: seed N synthetic patients (the records layer's generator, written through the record
+services, then visits topped up by bulk insert to at least --visits per patient), then
+
+1. server time in-process (TestClient): the patient page and the searched / filtered patient list, p50/p95;
+2. a bounded load test on loopback: --users concurrent signed-in users for --duration seconds against
+   uvicorn in a separate process, beside the bare /healthz endpoint of the same server in the same run,
+   so the ratio says what the app costs over FastAPI itself.
+
+Prints JSON and writes it to bench/results/web_bench.json. Seeded databases are kept in --work-dir and
+reused by the next run (PostgreSQL: database ``cnocare_bench_<patients>``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+BENCH_PASSWORD = "Load-Test-Passphrase-2026!"
+PG_SERVER = os.environ.get("CNOCARE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/cnocare_test")
+RESULTS = Path(__file__).parent / "results" / "web_bench.json"
+SERVER_ENV = {"CNOCARE_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
+              "CNOCARE_ENVIRONMENT": "development", "CNOCARE_IP_FAILURE_LIMIT": "100000",
+              "CNOCARE_ARGON2_MEMORY_KIB": "8192", "CNOCARE_ARGON2_TIME_COST": "1"}
+
+
+def stats(samples_s: list[float], seconds: float | None = None, errors: int = 0) -> dict[str, Any]:
+    ms = sorted(s * 1000 for s in samples_s)
+    if not ms:
+        return {"ok": 0, "errors": errors}
+    cuts = statistics.quantiles(ms, n=100, method="inclusive") if len(ms) > 1 else [ms[0]] * 99
+    out: dict[str, Any] = {"ok": len(ms), "errors": errors, "p50_ms": round(cuts[49], 2),
+                           "p95_ms": round(cuts[94], 2), "p99_ms": round(cuts[98], 2), "max_ms": round(ms[-1], 2)}
+    if seconds:
+        out["requests_per_s"] = round(len(ms) / seconds, 1)
+    return out
+
+
+def database(kind: str, patients: int, work_dir: Path) -> str:
+    if kind == "sqlite":
+        work_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{work_dir / f'web-bench-{patients}.sqlite3'}"
+    name = f"cnocare_bench_{patients}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+def seed(url: str, patients: int, visits: int) -> dict[str, Any]:
+    """Synthetic cohort through the record services (validated and assessed), then visits topped up."""
+    from cnocare.analytics.synthetic import seed_demo
+    from cnocare.records.db import make_engine, session_factory, transaction, upgrade
+    from cnocare.records.patients.models import PatientRecord
+    from cnocare.records.visits.models import VisitRecord
+
+    upgrade(url)
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    started = time.perf_counter()
+    with factory() as db:
+        have = db.scalar(select(func.count()).select_from(PatientRecord)) or 0
+    if have < patients:
+        seed_demo(factory, n=patients, seed=2026, progress=lambda done, total: print(
+            f"  seeded {done}/{total}", file=sys.stderr) if done % 500 == 0 else None)
+    with transaction(factory) as db:
+        counts = dict(db.execute(select(VisitRecord.patient_id, func.count()).group_by(VisitRecord.patient_id)).all())
+        rows = []
+        for patient_id, onset in db.execute(select(PatientRecord.id, PatientRecord.onset_date)):
+            for i in range(counts.get(patient_id, 0), visits):
+                day = onset.fromordinal(onset.toordinal() + 30 * (i + 1))
+                rows.append({"record_id": str(uuid.uuid4()), "version": 1, "is_current": True,
+                             "patient_id": patient_id, "created_at": time_now(), "created_by": "bench",
+                             "date": day, "kind": "follow_up", "pain_0_10": float(i % 8)})
+        if rows:
+            db.execute(insert(VisitRecord), rows)
+    with factory() as db:
+        total_visits = db.scalar(select(func.count()).select_from(VisitRecord)) or 0
+        total_patients = db.scalar(select(func.count()).select_from(PatientRecord)) or 0
+    engine.dispose()
+    return {"patients": total_patients, "visits": total_visits, "seed_s": round(time.perf_counter() - started, 1)}
+
+
+def time_now() -> Any:
+    from cnocare.records.clock import utcnow
+
+    return utcnow()
+
+
+def bench_user(url: str) -> str:
+    """A clinician linked to every centre (created once per database)."""
+    from cnocare.records.accounts.service import create_user, find_by_username
+    from cnocare.records.centres.models import Centre
+    from cnocare.records.db import make_engine, session_factory
+
+    engine = make_engine(url)
+    with session_factory(engine)() as db:
+        if find_by_username(db_session=db, username="bench") is None:
+            centres = list(db.scalars(select(Centre.id)))
+            create_user(db_session=db, data={"username": "bench", "email": "bench@example.org", "display_name": "Bench",
+                                             "role": "clinician", "centre_ids": centres, "password": BENCH_PASSWORD})
+        ids = [str(i) for i in db.scalars(text("SELECT id FROM patients WHERE voided_at IS NULL"))]
+    engine.dispose()
+    return json.dumps(ids)
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+LIST_QUERIES = ("lind", "okafor", "maya", "ros", "DEMO", "h0", "zz-nobody")
+
+
+def in_process(url: str, patient_ids: list[str], samples: int) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from cnocare.web.app import WebSettings, create_app
+
+    app = create_app(WebSettings(database_url=url, migrate=False))
+    rng = random.Random(7)
+    out: dict[str, Any] = {}
+    with TestClient(app) as client:
+        token = csrf_of(client.get("/login").text)
+        assert client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD,
+                                           "csrf_token": token}, follow_redirects=False).status_code == 303
+        client.get(f"/patients/{patient_ids[0]}")  # warm caches (catalogues, templates)
+        for label, make_path in (
+                ("patient_page", lambda: f"/patients/{rng.choice(patient_ids)}"),
+                ("list_search", lambda: f"/patients?q={rng.choice(LIST_QUERIES)}"),
+                ("list_filtered", lambda: "/patients?red_flags=1&overdue=1&page_number=" + str(rng.randint(1, 3)))):
+            times, errors = [], 0
+            for _ in range(samples):
+                started = time.perf_counter()
+                response = client.get(make_path())
+                elapsed = time.perf_counter() - started
+                if response.status_code == 200:
+                    times.append(elapsed)
+                else:
+                    errors += 1
+            out[label] = stats(times, errors=errors)
+    app.state.web.engine.dispose()
+    return out
+
+
+async def _user(base: str, paths: Any, deadline: float, times: list[float], errors: list[int],
+                sign_in: bool) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
+        if sign_in:
+            token = csrf_of((await client.get("/login")).text)
+            await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                response = await client.get(paths())
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            if ok:
+                times.append(time.perf_counter() - started)
+            else:
+                errors.append(1)
+
+
+async def _load(base: str, users: int, duration: float, paths: Any, sign_in: bool) -> dict[str, Any]:
+    times: list[float] = []
+    errors: list[int] = []
+    deadline = time.perf_counter() + duration
+    started = time.perf_counter()
+    await asyncio.gather(*(_user(base, paths, deadline, times, errors, sign_in) for _ in range(users)))
+    return stats(times, time.perf_counter() - started, len(errors))
+
+
+def load_test(url: str, patient_ids: list[str], users: int, duration: float, port: int) -> dict[str, Any]:
+    env = {**os.environ, **SERVER_ENV, "CNOCARE_DATABASE_URL": url,
+           "CNOCARE_DATA_DIR": str(Path(url.removeprefix("sqlite:///")).parent) if url.startswith("sqlite") else "/tmp"}
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cnocare.web.app:create_app",
+                               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                               "--no-access-log"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.2)
+        rng = random.Random(11)
+
+        def app_paths() -> str:
+            if rng.random() < 0.7:
+                return f"/patients/{rng.choice(patient_ids)}"
+            return f"/patients?q={rng.choice(LIST_QUERIES)}"
+
+        app = asyncio.run(_load(base, users, duration, app_paths, sign_in=True))
+        bare = asyncio.run(_load(base, users, duration, lambda: "/healthz", sign_in=False))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ratio = round(app["p50_ms"] / bare["p50_ms"], 1) if app.get("p50_ms") and bare.get("p50_ms") else None
+    return {"users": users, "duration_s": duration, "mix": "70% patient page, 30% searched list",
+            "app_pages": app, "bare_healthz": bare, "p50_ratio_app_to_bare": ratio}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--patients", type=int, default=5000)
+    parser.add_argument("--visits", type=int, default=10)
+    parser.add_argument("--samples", type=int, default=200, help="in-process requests per page kind")
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per load phase")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/cnocare-bench"))
+    parser.add_argument("--no-load", action="store_true", help="skip the loopback load test")
+    args = parser.parse_args()
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("CNOCARE_DATA_DIR", str(args.work_dir))
+    results: dict[str, Any] = {"patients": args.patients, "visits_per_patient": args.visits, "cpus": os.cpu_count()}
+    for kind in args.db or ["sqlite", "postgresql"]:
+        print(f"[{kind}] seeding {args.patients} patients", file=sys.stderr)
+        url = database(kind, args.patients, args.work_dir)
+        entry: dict[str, Any] = {"seed": seed(url, args.patients, args.visits)}
+        patient_ids = json.loads(bench_user(url))
+        print(f"[{kind}] in-process timings", file=sys.stderr)
+        entry["in_process"] = in_process(url, patient_ids, args.samples)
+        if not args.no_load:
+            print(f"[{kind}] load test: {args.users} users x {args.duration:g} s, then /healthz", file=sys.stderr)
+            entry["load"] = load_test(url, patient_ids, args.users, args.duration, args.port)
+        results[kind] = entry
+    text_out = json.dumps(results, indent=2)
+    print(text_out)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text_out + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The clinic web app: pages, JSON API, static assets."""

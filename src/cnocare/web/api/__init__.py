@@ -1,0 +1,9 @@
+"""JSON API under /api/v1."""
+
+from fastapi import APIRouter
+
+from cnocare.web.api import assessment, patients, records
+
+router = APIRouter(prefix="/api/v1")
+for module in (patients, assessment, records):
+    router.include_router(module.router)

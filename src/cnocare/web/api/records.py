@@ -1,0 +1,97 @@
+"""Every clinical record type over JSON: list, create, read, history, edit (optimistic lock), void.
+
+Routes are made per kind so OpenAPI shows each kind's own schemas. (No ``from __future__ import
+annotations`` here: the route functions are built in a loop and FastAPI reads their annotations.)
+"""
+
+import importlib
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from cnocare.records import versioned
+from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest
+from cnocare.web.auth import ApiUser
+from cnocare.web.context import Db
+from cnocare.web.kinds import RecordKind, available_kinds
+from cnocare.web.services import principal, record_of_patient, visible_patient
+
+router = APIRouter()
+
+
+def update_schema(kind: RecordKind) -> type[BaseModel]:
+    """The kind's ``XUpdate`` schema (all fields optional), beside its ``XCreate``."""
+    create = kind.concept.fields
+    schemas = importlib.import_module(kind.module.rsplit(".", 1)[0] + ".schemas")
+    found: type[BaseModel] = getattr(schemas, create.__name__.replace("Create", "Update"))
+    return found
+
+
+def _add_routes(kind: RecordKind) -> None:
+    concept = kind.concept
+    create_schema: Any = concept.fields
+    read_schema: Any = concept.read
+    update_body: Any = UpdateRequest[update_schema(kind)]  # type: ignore[misc]
+    base = f"/patients/{{patient_id}}/{kind.slug}"
+    tag = [kind.plural.lower()]
+    name = kind.slug.replace("-", "_")
+
+    def list_records(patient_id: str, user: ApiUser, db: Db,
+                     include_voided: bool = Query(False, description="Also every voided version")) -> Any:
+        visible_patient(db, user, patient_id, "record:read")
+        return versioned.list_for_patient(concept, db_session=db, patient_id=patient_id,
+                                          include_voided=include_voided)
+
+    def create_record(patient_id: str, data: create_schema, user: ApiUser, db: Db) -> Any:
+        visible_patient(db, user, patient_id, "record:write")
+        saved = versioned.add(concept, db_session=db, patient_id=patient_id, data=data,
+                              actor=principal(user).actor)
+        db.commit()
+        return saved
+
+    def read_record(patient_id: str, record_id: str, user: ApiUser, db: Db) -> Any:
+        return record_of_patient(db, user, kind, patient_id, record_id, "record:read")[1]
+
+    def record_history(patient_id: str, record_id: str, user: ApiUser, db: Db) -> Any:
+        record_of_patient(db, user, kind, patient_id, record_id, "record:read")
+        return versioned.history(concept, db_session=db, record_id=record_id)
+
+    def update_record(patient_id: str, record_id: str, body: update_body, user: ApiUser, db: Db) -> Any:
+        record_of_patient(db, user, kind, patient_id, record_id, "record:write")
+        saved = versioned.revise(concept, db_session=db, record_id=record_id,
+                                 changes=body.changes.model_dump(exclude_unset=True),
+                                 expected_version=body.expected_version, actor=principal(user).actor,
+                                 reason=body.reason)
+        db.commit()
+        return saved
+
+    def void_record(patient_id: str, record_id: str, body: VoidRequest, user: ApiUser, db: Db) -> Any:
+        record_of_patient(db, user, kind, patient_id, record_id, "record:void")
+        saved = versioned.void(concept, db_session=db, record_id=record_id, expected_version=body.expected_version,
+                               reason=body.reason, actor=principal(user).actor)
+        db.commit()
+        return saved
+
+    router.add_api_route(base, list_records, methods=["GET"], response_model=list[read_schema], tags=tag,
+                         name=f"list_{name}", summary=f"List current {kind.plural.lower()}",
+                         responses=ERROR_RESPONSES)
+    router.add_api_route(base, create_record, methods=["POST"], response_model=read_schema, status_code=201,
+                         tags=tag, name=f"create_{name}", summary=f"Add a {kind.label.lower()}",
+                         responses=WRITE_RESPONSES)
+    router.add_api_route(base + "/{record_id}", read_record, methods=["GET"], response_model=read_schema,
+                         tags=tag, name=f"read_{name}", summary=f"Read a {kind.label.lower()}",
+                         responses=ERROR_RESPONSES)
+    router.add_api_route(base + "/{record_id}/history", record_history, methods=["GET"],
+                         response_model=list[read_schema], tags=tag, name=f"history_{name}",
+                         summary="Every version, oldest first", responses=ERROR_RESPONSES)
+    router.add_api_route(base + "/{record_id}", update_record, methods=["PATCH"], response_model=read_schema,
+                         tags=tag, name=f"update_{name}", summary=f"Edit a {kind.label.lower()} (new version)",
+                         responses=WRITE_RESPONSES)
+    router.add_api_route(base + "/{record_id}/void", void_record, methods=["POST"], response_model=read_schema,
+                         tags=tag, name=f"void_{name}", summary=f"Void a {kind.label.lower()} with a reason",
+                         responses=WRITE_RESPONSES)
+
+
+for _kind in available_kinds().values():
+    _add_routes(_kind)

@@ -1,0 +1,143 @@
+"""The clinic web app: server-rendered pages under /, a JSON API under /api/v1.
+
+``create_app`` builds everything from settings, so tests and the server run the same app with a
+different database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cnocare.records.db import database_url, make_engine, session_factory, upgrade
+from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
+from cnocare.security.http import install_security
+from cnocare.security.policy import Forbidden, NotFound
+from cnocare.web import docs
+from cnocare.web.api import router as api_router
+from cnocare.web.auth import LoginRequired
+from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from cnocare.web.ui import router as ui_router
+from cnocare.web.ui.render import error_page
+
+
+@dataclass
+class WebSettings:
+    """What the web app needs to start; every field has a safe default for a local clinic."""
+
+    database_url: str | None = None  # default: cnocare.records.db.database_url() (env CNOCARE_DATABASE_URL)
+    migrate: bool = True  # bring the database schema to the newest migration at start-up
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    settings = settings or WebSettings()
+    url = settings.database_url or database_url()
+    engine = make_engine(url, **settings.engine_options)
+    if settings.migrate:
+        upgrade(url)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="cnocare", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
+                  openapi_url="/openapi.json",
+                  description="Clinic records and cited CNO/CRMO assessments. Every write needs a "
+                  "signed-in user or a bearer API token.")
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
+    app.state.web = WebContext(engine=engine, sessions=session_factory(engine), templates=templates,
+                               database_url=url)
+    install_security(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    docs.install(app)
+    app.include_router(api_router)
+    app.include_router(ui_router)
+    _install_error_handlers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        return Response("ok", media_type="text/plain")
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
+                     "value": e.get("input"), "message": _message(e)} for e in exc.errors()]
+        return JSONResponse({"detail": _jsonable(problems)}, status_code=422)
+
+    @app.exception_handler(RecordValidationError)
+    async def _record_invalid(request: Request, exc: RecordValidationError) -> Response:
+        return JSONResponse({"detail": _jsonable(exc.errors)}, status_code=422)
+
+    @app.exception_handler(StaleRecordError)
+    async def _stale(request: Request, exc: StaleRecordError) -> Response:
+        return JSONResponse({"detail": str(exc), "current_version": exc.current_version,
+                             "changed_by": exc.changed_by,
+                             "changed_at": exc.changed_at.isoformat() if exc.changed_at else None},
+                            status_code=409)
+
+    @app.exception_handler(RecordNotFoundError)
+    async def _missing(request: Request, exc: RecordNotFoundError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return error_page(request, 404, "Not found", str(exc))
+
+    _policy_handler(app, Forbidden, 403)
+    _policy_handler(app, NotFound, 404)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request) or exc.status_code in (401, 405):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        titles = {403: "Not allowed", 404: "Not found", 413: "Too large"}
+        return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if str(error.get("type", "")).startswith("date"):
+        message += "; accepted: a date as YYYY-MM-DD"
+    return message
+
+
+def _policy_handler(app: FastAPI, exc_type: type[Exception], status: int) -> None:
+    async def handler(request: Request, exc: Exception) -> Response:
+        message = str(exc) or ("not allowed" if status == 403 else "not found")
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=status)
+        return error_page(request, status, "Not allowed" if status == 403 else "Not found", message)
+
+    app.add_exception_handler(exc_type, handler)
+
+
+def _jsonable(value: Any) -> Any:
+    from fastapi.encoders import jsonable_encoder
+
+    try:
+        return jsonable_encoder(value)
+    except Exception:  # an input pydantic could not encode (bytes...): show its repr, never fail the 422
+        return [{**p, "value": repr(p.get("value"))} for p in value]

@@ -1,0 +1,94 @@
+"""Who is asking, for pages and the API, through the security layer.
+
+A bearer API token (Authorization header) or the server-side session cookie identifies the caller
+(``security.http.principal_from_request``). Pages send an anonymous caller to the sign-in page; the
+API answers 401. Cookie-authenticated API writes must carry the CSRF token in ``X-CSRF-Token``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from cnocare.security import http as security_http
+from cnocare.security.policy import Principal
+from cnocare.security.tokens import constant_time_equal, keyed_digest
+
+CSRF_FIELD = security_http.CSRF_FIELD
+CSRF_HEADER = security_http.CSRF_HEADER
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The signed-in person as the web layer needs them; ``principal`` goes to ``policy.require``."""
+
+    principal: Principal
+
+    @property
+    def username(self) -> str:
+        return self.principal.username
+
+    @property
+    def display_name(self) -> str:
+        return self.principal.username
+
+    @property
+    def role(self) -> str:
+        return self.principal.role
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app answers with a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+def caller(request: Request) -> WebUser | None:
+    """The caller of this request (looked up once per request)."""
+    if "caller" in request.state._state:
+        found: WebUser | None = request.state.caller
+        return found
+    with request.app.state.web.sessions() as db:
+        principal = security_http.principal_from_request(request, db_session=db)
+    user = WebUser(principal) if principal is not None else None
+    request.state.caller = user
+    return user
+
+
+def csrf_token(request: Request) -> str:
+    return security_http.csrf_token(request)
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    binding = (request.cookies.get(security_http.SESSION_COOKIE) or request.cookies.get(security_http.CSRF_COOKIE)
+               or getattr(request.state, "csrf_cookie", None))
+    if not submitted or not binding:
+        return False
+    return constant_time_equal(submitted, keyed_digest("csrf", binding))
+
+
+def page_user(request: Request) -> WebUser:
+    user = caller(request)
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+def api_user(request: Request) -> WebUser:
+    user = caller(request)
+    if user is None:
+        raise HTTPException(401, "sign in or send an API token (Authorization: Bearer ...)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if (not user.principal.via_token and request.method not in security_http.SAFE_METHODS
+            and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
+        raise HTTPException(403, f"a write signed in by cookie needs the {CSRF_HEADER} header "
+                            "(the page's csrf_token)")
+    return user
+
+
+PageUser = Annotated[WebUser, Depends(page_user)]
+ApiUser = Annotated[WebUser, Depends(api_user)]

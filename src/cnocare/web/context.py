@@ -1,0 +1,44 @@
+"""What every request needs from the running app: the database, the accounts, the templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+HERE = Path(__file__).parent
+TEMPLATES_DIR = HERE / "templates"
+STATIC_DIR = HERE / "static"
+
+
+@dataclass
+class WebContext:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    templates: Jinja2Templates
+    database_url: str
+
+
+def web_context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.web
+    return ctx
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One session per request. Writers commit explicitly; anything not committed is rolled back."""
+    session = web_context(request).sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+Db = Annotated[Session, Depends(db_session)]
+Ctx = Annotated[WebContext, Depends(web_context)]

@@ -1,0 +1,66 @@
+"""The web layer's calls into records, each behind the policy check for the signed-in user.
+
+Routes never call a records service directly for patient data: they come through here, so the
+"who may see this patient" rule is applied in one place for pages and API alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cnocare.records.errors import RecordNotFoundError
+from cnocare.records.patients.schemas import PatientRead
+from cnocare.records.patients.service import get_patient
+from cnocare.security import policy
+from cnocare.web.auth import WebUser
+from cnocare.web.kinds import RecordKind
+
+
+def principal(user: WebUser) -> policy.Principal:
+    p: policy.Principal = user.principal
+    return p
+
+
+def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "patient:read") -> PatientRead:
+    """The patient, if this user may do ``action`` on them; otherwise indistinguishable from absent."""
+    patient = get_patient(db_session=db, patient_id=patient_id)
+    if patient.voided_at is not None and action != "patient:read":
+        raise RecordNotFoundError("patient", patient_id)
+    policy.require(principal(user), action, patient=patient)
+    return patient
+
+
+def record_of_patient(db: Session, user: WebUser, kind: RecordKind, patient_id: str, record_id: str,
+                      action: str = "record:read") -> tuple[PatientRead, Any]:
+    patient = visible_patient(db, user, patient_id, action)
+    from cnocare.records import versioned
+
+    record = versioned.get(kind.concept, db_session=db, record_id=record_id)
+    if str(record.patient_id) != str(patient.id):
+        raise RecordNotFoundError(kind.label, record_id)
+    return patient, record
+
+
+def records_of_patient(db: Session, kind: RecordKind, patient_id: str) -> list[Any]:
+    from cnocare.records import versioned
+
+    return list(versioned.list_for_patient(kind.concept, db_session=db, patient_id=patient_id))
+
+
+def build_case(db: Session, patient_id: str, as_of: dt.date | None = None) -> Any:
+    """The Case snapshot the records layer builds for this patient (as of a date, when given)."""
+    from cnocare.records.assessments import service as assessments
+
+    return assessments.build_case(db_session=db, patient_id=patient_id, as_of=as_of)
+
+
+def assessment(db: Session, patient_id: str, as_of: dt.date | None = None) -> Any:
+    """The CaseAssessment: current, or the stored snapshot valid at ``as_of``."""
+    from cnocare.records.assessments import service as assessments
+
+    if as_of is None:
+        return assessments.current_assessment(db_session=db, patient_id=patient_id)
+    return assessments.assessment_as_of(db_session=db, patient_id=patient_id, as_of=as_of)

@@ -1,0 +1,116 @@
+"""The patient page: summary header, red flags, skeleton map, trends, timeline and assessment panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
+
+from cnocare.records.assessments.engine import assess_to_json
+from cnocare.records.casebuilder import build_case
+from cnocare.records.chart import PatientChart, load_chart
+from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
+from cnocare.reports.skeleton import render_skeleton
+from cnocare.web.context import Db
+from cnocare.web.kinds import available_kinds
+from cnocare.web.services import visible_patient
+from cnocare.web.timeline import timeline
+from cnocare.web.ui.deps import User
+from cnocare.web.ui.render import page
+
+router = APIRouter(include_in_schema=False)
+
+# Quick entries the clinic uses most; each opens a form with the test or kind filled in.
+QUICK_ADD = (
+    ("Visit", "visits/new"),
+    ("CRP", "labs/new?test=crp"),
+    ("ESR", "labs/new?test=esr"),
+    ("Blood count", "labs/blood-count"),
+    ("Imaging study", "imaging/new"),
+    ("Lesion", "lesions/new"),
+    ("Symptom", "symptoms/new"),
+    ("Flare or episode", "episodes/new"),
+    ("Medicine", "medicines/new"),
+    ("Biopsy", "biopsies/new"),
+    ("Coexisting condition", "conditions/new"),
+    ("Alternative diagnosis", "alternatives/new"),
+    ("Family history", "family-history/new"),
+    ("Genetic result", "genetics/new"),
+    ("Note", "notes/new"),
+)
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def age_text(chart: PatientChart, today: dt.date) -> str | None:
+    dob = chart.patient.date_of_birth
+    if dob is None:
+        return None
+    years = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
+    if years < 2:
+        months = (today.year - dob.year) * 12 + today.month - dob.month - (today.day < dob.day)
+        return f"{months} months"
+    return f"{years} years"
+
+
+def assessment_for(db: Any, patient_id: str, as_of: dt.date | None, chart: PatientChart,
+                   case: Any) -> dict[str, Any] | None:
+    """Current: the snapshot every write refreshed. As of a date: assessed now from the records dated
+    up to that day (the course as it stood then)."""
+    if as_of is None:
+        return chart.latest_snapshot.assessment if chart.latest_snapshot else None
+    assessment, _engine = assess_to_json(case)
+    return assessment
+
+
+def pain_points(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[tuple[dt.date, float]]:
+    """Bone-pain severities of the Case plus the pain score recorded at each visit."""
+    visits = [(v.date, v.pain_0_10) for v in chart.visits
+              if v.pain_0_10 is not None and (as_of is None or v.date <= as_of)]
+    return sorted([*pain_series(case), *visits])
+
+
+def charts(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[Markup]:
+    out = []
+    for title, unit, series, prefix in (("C-reactive protein (CRP)", "mg/L", crp_series(case), "crp"),
+                                        ("Erythrocyte sedimentation rate (ESR)", "mm/h", esr_series(case), "esr"),
+                                        ("Pain (0–10)", "0–10", pain_points(case, chart, as_of), "pain")):
+        out.append(Markup(render_trend(series, title=title, unit=unit, id_prefix=f"trend-{prefix}")))
+    return out
+
+
+@router.get("/patients/{patient_id}", response_class=HTMLResponse)
+def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
+    visible_patient(db, user, patient_id, "record:read")
+    chart = load_chart(db_session=db, patient_id=patient_id)
+    day = _parse_day(as_of)
+    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
+    assessment = assessment_for(db, patient_id, day, chart, case)
+    dates = sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging}, reverse=True)
+    return page(request, "patients/page.html", {
+        "chart": chart, "patient": chart.patient, "centre": chart.centre, "as_of": day,
+        "as_of_text": as_of or "", "imaging_dates": dates, "age": age_text(chart, day or dt.date.today()),
+        "assessment": assessment, "timeline": timeline(chart, available_kinds()),
+        "skeleton_front": Markup(render_skeleton(case, view="front", as_of=day, id_prefix="sk")),
+        "skeleton_back": Markup(render_skeleton(case, view="back", as_of=day, id_prefix="sk")),
+        "charts": charts(case, chart, day), "quick_add": QUICK_ADD})
+
+
+@router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
+def assessment_fragment(request: Request, patient_id: str, user: User, db: Db,
+                        as_of: str | None = None) -> HTMLResponse:
+    """The assessment panel alone, for a script that refreshes it after a save."""
+    visible_patient(db, user, patient_id, "assessment:read")
+    chart = load_chart(db_session=db, patient_id=patient_id)
+    day = _parse_day(as_of)
+    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
+    return page(request, "partials/assessment.html", {
+        "assessment": assessment_for(db, patient_id, day, chart, case), "as_of": day})

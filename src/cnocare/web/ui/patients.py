@@ -1,0 +1,142 @@
+"""The patient list (search, filters, paging) and the patient's own form (register, edit, void)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from cnocare.records.centres.service import list_centres
+from cnocare.records.errors import RecordValidationError, StaleRecordError
+from cnocare.records.patients import service as patients
+from cnocare.records.patients.schemas import PatientCreate
+from cnocare.security import policy
+from cnocare.web.context import Db
+from cnocare.web.forms.fields import FormState, fields_from_model, parse_form, values_from_record
+from cnocare.web.forms.problems import apply_problems, conflict_rows
+from cnocare.web.services import principal, visible_patient
+from cnocare.web.ui.deps import CheckedForm, User, form_text
+from cnocare.web.ui.render import page, redirect
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+
+
+def clinic_today() -> dt.date:
+    return dt.date.today()
+
+
+@router.get("/patients", response_class=HTMLResponse)
+def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str = "", red_flags: str = "",
+                 overdue: str = "", page_number: int = 1) -> HTMLResponse:
+    me = principal(user)
+    policy.require(me, "patient:read")
+    centres = [c for c in list_centres(db_session=db) if policy.allowed(me, "patient:read", centre_id=c.id)
+               or not me.is_staff]
+    centre_id = int(centre) if centre.isdigit() else None
+    if centre_id is None and me.is_staff and len(me.centre_ids) == 1:
+        centre_id = next(iter(me.centre_ids))  # one centre: filter in the query, so paging counts are right
+    page_number = max(1, page_number)
+    result = patients.search_patients(
+        db_session=db, text=q or None, centre_id=centre_id, red_flags_only=bool(red_flags),
+        overdue_only=bool(overdue), today=clinic_today(), limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+    items = [p for p in result.items if policy.can_see_patient(me, p)]
+    query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
+    pages = max(1, -(-result.total // PAGE_SIZE))
+
+    def page_url(n: int) -> str:
+        return "/patients?" + urlencode({**{k: v for k, v in query.items() if v}, "page_number": n})
+
+    return page(request, "patients/list.html", {
+        "items": items, "total": result.total, "centres": centres, "query": query, "page_number": page_number,
+        "pages": pages, "prev_url": page_url(page_number - 1) if page_number > 1 else None,
+        "next_url": page_url(page_number + 1) if page_number < pages else None})
+
+
+def patient_fields(db: Any, me: policy.Principal) -> tuple[Any, ...]:
+    fields = list(fields_from_model(PatientCreate))
+    centres = [c for c in list_centres(db_session=db) if not me.is_staff or policy.allowed(
+        me, "patient:write", centre_id=c.id)]
+    for i, f in enumerate(fields):
+        if f.name == "centre_id":
+            fields[i] = replace(f, widget="select", label="Centre", choices=tuple(
+                (str(c.id), f"{c.code} — {c.name}") for c in centres))
+    return tuple(fields)
+
+
+def _render_form(request: Request, state: FormState, fields: tuple[Any, ...], *, patient: Any = None,
+                 conflict: list[dict[str, Any]] | None = None, status_code: int = 200) -> HTMLResponse:
+    return page(request, "patients/form.html", {"fields": fields, "state": state, "patient": patient,
+                                                 "conflict": conflict}, status_code=status_code)
+
+
+@router.get("/patients/new", response_class=HTMLResponse)
+def new_patient_form(request: Request, user: User, db: Db) -> HTMLResponse:
+    policy.require(principal(user), "patient:write")
+    return _render_form(request, FormState(), patient_fields(db, principal(user)))
+
+
+@router.post("/patients/new", response_class=HTMLResponse)
+def create_patient(request: Request, user: User, db: Db, form: CheckedForm) -> Response:
+    me = principal(user)
+    fields = patient_fields(db, me)
+    data, state = parse_form(fields, form)
+    if state.ok:
+        try:
+            if me.is_staff:
+                policy.require(me, "patient:write", centre_id=data.get("centre_id"))
+            else:
+                policy.require(me, "patient:write")
+            created = patients.create_patient(db_session=db, data=data, actor=me.actor)
+            db.commit()
+            return redirect(request, f"/patients/{created.id}", flash=f"Patient {created.name} registered.")
+        except RecordValidationError as exc:
+            db.rollback()
+            apply_problems(state, exc.errors, fields)
+        except policy.NotFound:
+            state.errors["centre_id"] = "you may not register patients at this centre"
+    return _render_form(request, state, fields, status_code=422)
+
+
+@router.get("/patients/{patient_id}/edit", response_class=HTMLResponse)
+def edit_patient_form(request: Request, patient_id: str, user: User, db: Db) -> HTMLResponse:
+    patient = visible_patient(db, user, patient_id, "patient:write")
+    fields = patient_fields(db, principal(user))
+    state = FormState(values=values_from_record(fields, patient.model_dump()))
+    return _render_form(request, state, fields, patient=patient)
+
+
+@router.post("/patients/{patient_id}/edit", response_class=HTMLResponse)
+def update_patient(request: Request, patient_id: str, user: User, db: Db, form: CheckedForm) -> Response:
+    patient = visible_patient(db, user, patient_id, "patient:write")
+    fields = patient_fields(db, principal(user))
+    data, state = parse_form(fields, form)
+    state.values["version"] = form_text(form, "version")
+    state.values["reason"] = reason = form_text(form, "reason")
+    if not reason:
+        state.errors["reason"] = "say why the record is changed (e.g. typing error, new information)"
+    conflict = None
+    if state.ok:
+        try:
+            for f in fields:  # a cleared optional field is sent as None so it really clears
+                data.setdefault(f.name, None)
+            patients.update_patient(db_session=db, patient_id=patient_id, changes=data,
+                                    expected_version=int(state.values["version"] or 0),
+                                    actor=principal(user).actor, reason=reason)
+            db.commit()
+            return redirect(request, f"/patients/{patient_id}", flash="Patient details saved.")
+        except RecordValidationError as exc:
+            db.rollback()
+            apply_problems(state, exc.errors, fields)
+        except StaleRecordError as exc:
+            db.rollback()
+            state.form_errors.append(str(exc))
+            patient = patients.get_patient(db_session=db, patient_id=patient_id)
+            conflict = conflict_rows(fields, state.values, patient.model_dump())
+            state.values["version"] = str(patient.row_version)
+    return _render_form(request, state, fields, patient=patient, conflict=conflict,
+                        status_code=409 if conflict else 422)
