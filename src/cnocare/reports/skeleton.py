@@ -138,8 +138,8 @@ def render_skeleton(case: Case | None, *, view: View, as_of: dt.date | None = No
         f'<title id="{base}-title">{text(heading)}</title>'
         f'<desc id="{base}-desc">{text(_description(states, cutoff))}</desc>'
         f"<defs>{_patterns(pattern_ids)}</defs>"
-        f"<style>#{base} .bone {{ cursor: pointer; }} #{base} .bone:focus {{ outline: none; }}"
-        f" #{base} .bone:focus-visible > :not(title) {{ stroke: #000000; stroke-width: 3; }}</style>"
+        # No <style> here: the page's CSP forbids inline styles; the focus and cursor rules live in the
+        # web app's stylesheet (.skeleton-map .bone ...).
         f'<g aria-hidden="true" font-size="12" fill="#1a1a1a"><text x="8" y="18">{near}</text>'
         f'<text x="{num(WIDTH - 8)}" y="18" text-anchor="end">{far}</text></g>'
         f'<g class="skeleton-bones">{bones}</g>'

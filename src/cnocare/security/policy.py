@@ -234,3 +234,12 @@ def _deidentify(data: Mapping[str, Any], key: bytes | None, *, top: bool) -> dic
         else:
             out[name] = value
     return out
+
+
+def search_scope(principal: Principal) -> dict[str, Any]:
+    """Keyword arguments narrowing ``search_patients`` to what this principal may see."""
+    if principal.is_family:
+        return {"within_patients": sorted(str(p) for p in principal.patient_ids)}
+    if principal.is_staff:
+        return {"within_centres": sorted(principal.centre_ids, key=str)}
+    return {"within_patients": []}

@@ -28,7 +28,12 @@ _DEFERRED = "cnocare_deferred_refresh"
 def refresh(*, db_session: Session, patient_id: str, actor: str) -> SnapshotRead:
     """Assess the patient's current records; store a snapshot when the answer changed; update the summary."""
     from cnocare.records.casebuilder import build_case
+    from cnocare.records.patients.models import PatientRecord
 
+    # Serialise refreshes per patient: under READ COMMITTED two concurrent writes could otherwise each
+    # assess without the other's row and the later summary would mix both. SQLite ignores FOR UPDATE
+    # (its writers are serialised already).
+    db_session.execute(select(PatientRecord.id).where(PatientRecord.id == patient_id).with_for_update())
     case = build_case(db_session=db_session, patient_id=patient_id)
     assessment, engine = assess_to_json(case)
     digest = hashlib.sha256(json.dumps(assessment, sort_keys=True, default=str).encode()).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -17,8 +18,12 @@ MAX_PAGE = 500
 
 def search_patients(*, db_session: Session, text: str | None = None, centre_id: int | None = None,
                     red_flags_only: bool = False, overdue_only: bool = False, today: dt.date | None = None,
-                    limit: int = 50, offset: int = 0) -> PatientSearchResult:
+                    limit: int = 50, offset: int = 0, within_centres: Collection[int] | None = None,
+                    within_patients: Collection[str] | None = None) -> PatientSearchResult:
     """Active patients, by name. ``text`` matches name or hospital number, ignoring case.
+
+    ``within_centres`` / ``within_patients`` narrow the search to what the caller may see (staff: their
+    centres; families: their linked patients), so totals and paging count only visible patients.
 
     Overdue = ``next_review_due`` before ``today``; the caller passes today (the records layer is
     not the place to decide the clinic's time zone).
@@ -39,6 +44,10 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
         query = query.where(PatientRecord.search_key.like(f"%{needle}%", escape="\\"))
     if centre_id is not None:
         query = query.where(PatientRecord.centre_id == centre_id)
+    if within_centres is not None:
+        query = query.where(PatientRecord.centre_id.in_(list(within_centres)))
+    if within_patients is not None:
+        query = query.where(PatientRecord.id.in_([str(p) for p in within_patients]))
     if red_flags_only:
         query = query.where(PatientSummary.red_flag_count > 0)
     if overdue_only:

@@ -38,8 +38,8 @@ def search(user: ApiUser, db: Db, q: str | None = Query(None, description="Name 
         policy.require(me, "patient:read", centre_id=centre_id)
     result = patients.search_patients(db_session=db, text=q, centre_id=centre_id, red_flags_only=red_flags,
                                       overdue_only=overdue, today=today or dt.date.today(), limit=limit,
-                                      offset=offset)
-    visible = [p for p in result.items if policy.can_see_patient(me, p)]
+                                      offset=offset, **policy.search_scope(me))
+    visible = [p for p in result.items if policy.can_see_patient(me, p)]  # defence in depth: scope is in the query
     return PatientSearchResult(total=result.total - (len(result.items) - len(visible)), items=visible)
 
 

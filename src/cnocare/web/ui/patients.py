@@ -43,7 +43,8 @@ def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str 
     page_number = max(1, page_number)
     result = patients.search_patients(
         db_session=db, text=q or None, centre_id=centre_id, red_flags_only=bool(red_flags),
-        overdue_only=bool(overdue), today=clinic_today(), limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+        overdue_only=bool(overdue), today=clinic_today(), limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
+        **policy.search_scope(me))
     items = [p for p in result.items if policy.can_see_patient(me, p)]
     query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
     pages = max(1, -(-result.total // PAGE_SIZE))
