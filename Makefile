@@ -11,9 +11,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: set up, then assess the bundled example cases on the embedded default
+## run: set up, create the SQLite database, seed the synthetic demo cohort, start the clinic app on 127.0.0.1:8000
 run: $(STAMP)
-	$(VENV)/bin/cnocare assess examples/*.yaml
+	$(VENV)/bin/cnocare serve --demo
 
 ## test: set up, then run the whole test suite (browser and PostgreSQL suites skip without them, fail in CI)
 test: $(STAMP)

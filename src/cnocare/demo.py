@@ -6,6 +6,7 @@ no default credentials even in the demo.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,15 +29,18 @@ class DemoLogin:
     patients: int
 
 
-def prepare_demo(url: str, *, patients: int = 60, seed: int = 2026, quiet: bool = False) -> DemoLogin:
+def prepare_demo(url: str, *, patients: int = 60, seed: int = 2026, quiet: bool = False,
+                 cohort_end: dt.date | None = None) -> DemoLogin:
+    """``cohort_end`` defaults to today, so the demo's follow-up dates are current (same seed and end date,
+    same cohort)."""
     upgrade(url)
     engine = make_engine(url)
     factory = session_factory(engine)
     with Progress(TextColumn("[bold]Seeding demo cohort"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=quiet, transient=False) as bar:
         task = bar.add_task("seed", total=patients)
-        seed_demo(factory, n=patients, seed=seed, progress=lambda done, total: bar.update(task, completed=done,
-                                                                                          total=total))
+        seed_demo(factory, n=patients, seed=seed, cohort_end=cohort_end or dt.date.today(),
+                  progress=lambda done, total: bar.update(task, completed=done, total=total))
     password = generate_one_time_password()
     with transaction(factory) as db_session:
         centre_ids = list(db_session.scalars(select(Centre.id)))

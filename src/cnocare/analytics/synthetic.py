@@ -101,8 +101,11 @@ def draw_rates(rng: random.Random) -> CohortRates:
         site_weights={site: u(lo, hi) for site, lo, hi in SITES})
 
 
-def generate_cohort(n_patients: int, seed: int) -> list[PatientBundle]:
-    """Same ``(n_patients, seed)`` → the same cohort. Two of every ~25 patients are mimics."""
+def generate_cohort(n_patients: int, seed: int, cohort_end: dt.date = COHORT_END) -> list[PatientBundle]:
+    """Same ``(n_patients, seed, cohort_end)`` → the same cohort. Two of every ~25 patients are mimics.
+
+    ``cohort_end`` is the last day of the courses; the demo passes today so follow-up dates are current.
+    """
     if n_patients < 1:
         raise ValueError(f"n_patients {n_patients}; accepted: 1 or more")
     rng = random.Random(seed)
@@ -110,18 +113,19 @@ def generate_cohort(n_patients: int, seed: int) -> list[PatientBundle]:
     bundles = []
     for index in range(n_patients):
         mimic = {7: "leukaemia_like", 19: "infection_like"}.get(index % 25)
-        bundles.append(_patient(random.Random(rng.getrandbits(64)), rates, index, mimic))
+        bundles.append(_patient(random.Random(rng.getrandbits(64)), rates, index, mimic, cohort_end))
     return bundles
 
 
-def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | None) -> PatientBundle:
+def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | None,
+             end: dt.date) -> PatientBundle:
     sex = "female" if rng.random() < rates.female else "male"
     onset_age = min(17.0, max(2.5, rng.gauss(rates.onset_age_mean, 3.0)))
     delay_months = min(96.0, rng.lognormvariate(math.log(rates.delay_median_months), 0.9))
     # Onsets spread over the eight years before the cohort end, so courses run 0.5–8 years.
-    onset = COHORT_END - dt.timedelta(days=rng.randint(180, 8 * 365))
+    onset = end - dt.timedelta(days=rng.randint(180, 8 * 365))
     dob = onset - dt.timedelta(days=int(onset_age * 365.25))
-    diagnosis = min(onset + dt.timedelta(days=int(delay_months * 30.4)), COHORT_END - dt.timedelta(days=60))
+    diagnosis = min(onset + dt.timedelta(days=int(delay_months * 30.4)), end - dt.timedelta(days=60))
     b: dict[str, list[Any]] = {k: [] for k in ("visits", "episodes", "symptoms", "imaging", "labs", "biopsies",
                                               "medicines", "conditions", "alternatives", "family_history", "notes")}
     raised = rng.random() < rates.raised_markers
@@ -135,6 +139,9 @@ def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | No
     if febrile or mimic == "infection_like":
         temp = 39.4 if mimic == "infection_like" else round(rng.uniform(37.8, 38.6), 1)
         b["symptoms"].append(SymptomCreate(kind="fever", present=True, date=diagnosis, temperature_max_c=temp))
+    else:  # clinicians document the absence of fever; the instruments need it
+        b["symptoms"].append(SymptomCreate(kind="fever", present=False, date=diagnosis))
+    b["symptoms"].append(SymptomCreate(kind="ill_appearance", present=mimic == "infection_like", date=diagnosis))
     b["imaging"].append(ImagingStudyCreate(date=diagnosis, modality="whole_body_mri", whole_body=True,
                                            lesions=tuple(lesions)))
     _labs(rng, b, diagnosis, raised=raised, mimic=mimic)
@@ -147,19 +154,20 @@ def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | No
     elif rng.random() < rates.biopsy:
         b["biopsies"].append(BiopsyCreate(date=diagnosis + dt.timedelta(days=rng.randint(5, 30)),
                                           site=lesions[0].site, side=lesions[0].side,
-                                          histology=("chronic_inflammation",), culture="negative"))
+                                          histology=("chronic_inflammation",), culture="negative",
+                                          on_antibiotics=False))
         b["alternatives"].append(AlternativeDiagnosisCreate(kind="malignancy", status="excluded",
                                                             date=b["biopsies"][0].date, basis="biopsy histology"))
     if rng.random() < rates.extra_osseous:
         kind = rng.choice(("palmoplantar_pustulosis", "psoriasis", "inflammatory_bowel_disease", "sacroiliitis",
                            "arthritis", "severe_acne"))
-        b["conditions"].append(CoexistingConditionCreate(kind=kind, onset=min(COHORT_END, onset + dt.timedelta(
+        b["conditions"].append(CoexistingConditionCreate(kind=kind, onset=min(end, onset + dt.timedelta(
             days=rng.randint(0, 900)))))
     if rng.random() < 0.15:
         b["family_history"].append(FamilyHistoryCreate(relation=rng.choice(("first_degree", "second_degree")),
                                                        condition=rng.choice(("psoriasis", "Crohn's disease"))))
     if mimic is None:
-        _course(rng, rates, b, diagnosis, lesions, raised)
+        _course(rng, rates, b, diagnosis, lesions, raised, end)
     else:
         b["visits"].append(VisitCreate(date=diagnosis, kind="new_patient", pain_0_10=8, physician_global_0_10=7,
                                        next_review_due=diagnosis + dt.timedelta(days=7)))
@@ -238,7 +246,7 @@ def _labs(rng: random.Random, b: dict[str, list[Any]], day: dt.date, raised: boo
 
 
 def _course(rng: random.Random, rates: CohortRates, b: dict[str, list[Any]], diagnosis: dt.date,
-            lesions: list[LesionFields], raised: bool) -> None:
+            lesions: list[LesionFields], raised: bool, end: dt.date) -> None:
     """NSAID first; relapse ≈ 50 % by 2 years after NSAID remission (§9.2); step-up when insufficient."""
     b["medicines"].append(MedicineCourseCreate(drug="naproxen", drug_class="nsaid", start=diagnosis,
                                                dose_note="per site formulary"))
@@ -246,13 +254,13 @@ def _course(rng: random.Random, rates: CohortRates, b: dict[str, list[Any]], dia
     day, pain, pga, active = diagnosis, rng.uniform(4, 8), rng.uniform(3, 7), True
     kind = "new_patient"
     stepped = False
-    while day < COHORT_END - dt.timedelta(days=30):
+    while day < end - dt.timedelta(days=30):
         gap = rng.randint(80, 190)
         b["visits"].append(VisitCreate(date=day, kind=kind, pain_0_10=round(pain), physician_global_0_10=round(pga),
                                        next_review_due=day + dt.timedelta(days=gap)))
         kind = "follow_up"
         day += dt.timedelta(days=gap)
-        if day >= COHORT_END:
+        if day >= end:
             break
         if active and (nsaid_ok or stepped) and rng.random() < 0.6:
             active, pain, pga = False, rng.uniform(0, 2), rng.uniform(0, 1)
@@ -276,7 +284,7 @@ def _course(rng: random.Random, rates: CohortRates, b: dict[str, list[Any]], dia
         if rng.random() < 0.3:
             b["labs"] += [_crp(rng, day, rng.uniform(0.3, 8)), _lab("esr", day, rng.uniform(3, 25), "mm/h")]
     if b["medicines"][0].stop is None and not active and len(b["medicines"]) == 1:
-        stop = min(COHORT_END, diagnosis + dt.timedelta(days=rng.randint(120, 400)))
+        stop = min(end, diagnosis + dt.timedelta(days=rng.randint(120, 400)))
         b["medicines"][0] = b["medicines"][0].model_copy(update={"stop": stop, "stop_reason": "remission",
                                                                  "response": "complete"})
     b["notes"].append(ClinicalNoteCreate(date=diagnosis, category="clinic letter",
@@ -287,7 +295,7 @@ Progress = Callable[[int, int], None]
 
 
 def seed_demo(db_session_factory: Any, n: int = 60, seed: int = 2026, progress: Progress | None = None,
-              actor: str = "demo-seed") -> int:
+              actor: str = "demo-seed", cohort_end: dt.date = COHORT_END) -> int:
     """Write the cohort through the record services (so it is validated and assessed); returns patients added.
 
     Each patient is one transaction; patients whose hospital number already exists are skipped, so a
@@ -295,4 +303,4 @@ def seed_demo(db_session_factory: Any, n: int = 60, seed: int = 2026, progress: 
     """
     from cnocare.analytics.seed import write_bundles
 
-    return write_bundles(db_session_factory, generate_cohort(n, seed), CENTRES, progress, actor)
+    return write_bundles(db_session_factory, generate_cohort(n, seed, cohort_end), CENTRES, progress, actor)
