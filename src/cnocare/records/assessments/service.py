@@ -33,7 +33,7 @@ def refresh(*, db_session: Session, patient_id: str, actor: str) -> SnapshotRead
     # Serialise refreshes per patient: under READ COMMITTED two concurrent writes could otherwise each
     # assess without the other's row and the later summary would mix both. SQLite ignores FOR UPDATE
     # (its writers are serialised already).
-    db_session.execute(select(PatientRecord.id).where(PatientRecord.id == patient_id).with_for_update())
+    db_session.execute(select(PatientRecord.id).where(PatientRecord.id == patient_id).with_for_update(key_share=True))
     case = build_case(db_session=db_session, patient_id=patient_id)
     assessment, engine = assess_to_json(case)
     digest = hashlib.sha256(json.dumps(assessment, sort_keys=True, default=str).encode()).hexdigest()
