@@ -130,7 +130,7 @@ def _content_digest(url: str) -> str:
         tables = connection.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")).scalars().all()
         for table in tables:
-            parts.append(connection.execute(text(
-                f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) FROM "{table}" t')).scalar_one())
+            rows = f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t"
+            parts.append(connection.execute(text(rows)).scalar_one())
     engine.dispose()
     return hashlib.sha256("".join(parts).encode()).hexdigest()

@@ -18,15 +18,21 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.security.http import install_security
 from cnocare.security.policy import Forbidden, NotFound
 from cnocare.web import docs
+from cnocare.web.api import admin as api_admin
+from cnocare.web.api import research as api_research
 from cnocare.web.api import router as api_router
+from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
 from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from cnocare.web.ui import account, admin
 from cnocare.web.ui import router as ui_router
+from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.render import error_page
 
 
@@ -59,10 +65,18 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.web = WebContext(engine=engine, sessions=session_factory(engine), templates=templates,
                                database_url=url)
     install_security(app)
+    # Outermost: the audit context exists before anything that may read or write patient data.
+    audit_listener.install()
+    app.add_middleware(ForcePasswordChangeMiddleware)
+    app.add_middleware(AuditContextMiddleware)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     docs.install(app)
     app.include_router(api_router)
+    for api_module in (api_admin, api_research):
+        app.include_router(api_module.router, prefix="/api/v1")
     app.include_router(ui_router)
+    for ui_module in (account, admin, api_research):
+        app.include_router(ui_module.pages)
     _install_error_handlers(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -24,18 +24,38 @@ def principal(user: WebUser) -> policy.Principal:
     return p
 
 
-def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "patient:read") -> PatientRead:
-    """The patient, if this user may do ``action`` on them; otherwise indistinguishable from absent."""
+def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "patient:read",
+                    part: str | None = None) -> PatientRead:
+    """The patient, if this user may do ``action`` on them; otherwise indistinguishable from absent.
+    Every pass is an audited read of the patient (``part``: what was read; default from the route)."""
     patient = get_patient(db_session=db, patient_id=patient_id)
     if patient.voided_at is not None and action != "patient:read":
         raise RecordNotFoundError("patient", patient_id)
-    policy.require(principal(user), action, patient=patient)
+    try:
+        policy.require(principal(user), action, patient=patient)
+    except policy.NotFound:
+        _audit_read(db, user, patient.id, action, part, denied=True)
+        raise
+    _audit_read(db, user, patient.id, action, part)
     return patient
+
+
+def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: str | None,
+                denied: bool = False) -> None:
+    from cnocare.web.audit import note_read
+
+    if not note_read(patient_id, action=action, part=part, denied=denied):
+        # Outside a request (scripts, tests calling services directly): into the caller's transaction.
+        from cnocare.records.audit.service import record_event
+
+        record_event(db_session=db, action="read", outcome="denied" if denied else "success",
+                     principal=principal(user), record_type="patient", record_id=patient_id,
+                     patient_id=patient_id, fields=[part or action])
 
 
 def record_of_patient(db: Session, user: WebUser, kind: RecordKind, patient_id: str, record_id: str,
                       action: str = "record:read") -> tuple[PatientRead, Any]:
-    patient = visible_patient(db, user, patient_id, action)
+    patient = visible_patient(db, user, patient_id, action, part=kind.slug)
     from cnocare.records import versioned
 
     record = versioned.get(kind.concept, db_session=db, record_id=record_id)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cnocare.records.accounts import login as accounts_login
 from cnocare.records.accounts import sessions
 from cnocare.security import http as security_http
+from cnocare.security.tokens import constant_time_equal
 from cnocare.web.auth import CSRF_FIELD, caller, csrf_ok
 from cnocare.web.context import Db
 from cnocare.web.ui.render import page, redirect
@@ -35,7 +38,10 @@ def _login_page(request: Request, *, next_url: str, username: str = "", error: s
 
 @router.get("/", response_class=RedirectResponse)
 def home(request: Request) -> Response:
-    return RedirectResponse("/patients" if caller(request) else "/login", status_code=303)
+    from cnocare.web.ui.account import home_for
+
+    who = caller(request)
+    return RedirectResponse(home_for(who.role) if who else "/login", status_code=303)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -53,19 +59,37 @@ def login(request: Request, db: Db, username: str = Form(""), password: str = Fo
     if result.user is None:
         return _login_page(request, next_url=_safe_next(next), username=username, error=result.message,
                            status_code=400)
-    pending = result.outcome == "needs_second_factor"
-    if pending:
+    if result.outcome == "needs_second_factor":
+        # The pending session first, so the code form's CSRF token is bound to it (what /login/code checks).
+        carrier = Response()
+        security_http.start_session(request, carrier, db_session=db, user=result.user, second_factor_pending=True)
         response: Response = _login_page(request, next_url=_safe_next(next), username=username, ask_totp=True)
-    else:
-        response = redirect(request, _safe_next(next))
-    security_http.start_session(request, response, db_session=db, user=result.user, second_factor_pending=pending)
+        for cookie in carrier.headers.getlist("set-cookie"):
+            response.headers.append("set-cookie", cookie)
+        return response
+    response = redirect(request, _after_sign_in(result.user, next))
+    security_http.start_session(request, response, db_session=db, user=result.user)
     return response
+
+
+def _after_sign_in(user: object, next_url: str | None) -> str:
+    """Where a fresh sign-in goes: the one-time password must be replaced before anything else."""
+    from cnocare.web.ui.account import home_for
+
+    target = _safe_next(next_url)
+    if target == "/patients":  # the default: each role's own start page (admins have no patient list)
+        target = home_for(str(getattr(user, "role", "")))
+    if getattr(user, "must_change_password", False):
+        return "/account/password?" + urlencode({"next": target})
+    return target
 
 
 @router.post("/login/code", response_class=HTMLResponse)
 def second_factor(request: Request, db: Db, totp: str = Form(""), next: str = Form("/patients"),
                   csrf_token: str = Form("", alias=CSRF_FIELD)) -> Response:
-    _check_csrf(request, csrf_token)
+    # Bound to the pending session the code form was rendered for (see ``login``).
+    if not csrf_token or not constant_time_equal(csrf_token, security_http.csrf_token(request)):
+        raise HTTPException(403, "the form's security token is missing or out of date; reload the page")
     raw = request.cookies.get(security_http.SESSION_COOKIE)
     loaded = sessions.load_session(db_session=db, raw_id=raw, allow_pending=True)
     if loaded is None or raw is None:
@@ -78,7 +102,7 @@ def second_factor(request: Request, db: Db, totp: str = Form(""), next: str = Fo
                            status_code=400)
     fresh = sessions.complete_second_factor(db_session=db, raw_id=raw)
     db.commit()
-    response = redirect(request, _safe_next(next))
+    response = redirect(request, _after_sign_in(loaded[1], next))
     security_http.set_session_cookie(response, request, fresh)
     return response
 
