@@ -38,6 +38,10 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    # Every mapper must be known before the first flush (foreign keys name other concepts' tables), even
+    # in a script that imports a single service module.
+    from cnocare.records import registry  # noqa: F401
+
     url = normalise_url(url or database_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

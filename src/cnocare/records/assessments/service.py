@@ -72,7 +72,7 @@ def deferred_refresh(db_session: Session) -> Iterator[None]:
         yield
     finally:
         del db_session.info[_DEFERRED]
-    for patient_id, actor in pending.items():
+    for patient_id, actor in sorted(pending.items()):  # one lock order, so batches cannot deadlock
         refresh(db_session=db_session, patient_id=patient_id, actor=actor)
 
 
