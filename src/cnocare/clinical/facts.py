@@ -62,7 +62,8 @@ class CaseFacts:
     def has_imaging(self) -> bool:
         return bool(self.case.imaging)
 
-    def _imaging_source(self) -> str:
+    @cached_property
+    def imaging_source(self) -> str:
         studies = sorted({f"{m} {d.isoformat()}" for d, m, _ in self.lesions})
         return "imaging " + ", ".join(studies) if studies else "imaging (no lesions recorded)"
 
@@ -141,7 +142,7 @@ def _multifocal(f: CaseFacts) -> Evidence:
     if not f.lesions:
         return unknown("imaging with lesions")
     n = len(f.involved_bones)
-    return Evidence(n > 1, f"{n} bone(s) involved; {f._imaging_source()}")
+    return Evidence(n > 1, f"{n} bone(s) involved; {f.imaging_source}")
 
 
 def _site_flag(flag: str, label: str) -> Callable[[CaseFacts], Evidence]:
@@ -151,7 +152,7 @@ def _site_flag(flag: str, label: str) -> Callable[[CaseFacts], Evidence]:
         if not f.lesions:
             return unknown("imaging with lesions")
         hits = sorted({les.site for _, _, les in f.lesions if les.site in sites})
-        return Evidence(bool(hits), f"{label}: {', '.join(hits) if hits else 'none'}; {f._imaging_source()}")
+        return Evidence(bool(hits), f"{label}: {', '.join(hits) if hits else 'none'}; {f.imaging_source}")
 
     return fact
 
@@ -163,16 +164,16 @@ def _symmetric(f: CaseFacts) -> Evidence:
     for site, side in f.involved_bones:
         sides.setdefault(site, set()).add(side)
     bilateral = sorted(s for s, v in sides.items() if {"left", "right"} <= v)
-    return Evidence(bool(bilateral), f"bilateral homologous: {', '.join(bilateral) or 'none'}; {f._imaging_source()}")
+    return Evidence(bool(bilateral), f"bilateral homologous: {', '.join(bilateral) or 'none'}; {f.imaging_source}")
 
 
 def _marginal_sclerosis(f: CaseFacts) -> Evidence:
     if not f.lesions:
         return unknown("imaging with lesions")
     if any("marginal_sclerosis" in les.findings for _, _, les in f.lesions):
-        return Evidence(True, f"marginal sclerosis reported; {f._imaging_source()}")
+        return Evidence(True, f"marginal sclerosis reported; {f.imaging_source}")
     if any(m in XRAY_LIKE for _, m, _ in f.lesions):
-        return Evidence(False, f"no marginal sclerosis on radiograph/CT; {f._imaging_source()}")
+        return Evidence(False, f"no marginal sclerosis on radiograph/CT; {f.imaging_source}")
     return unknown("radiograph or CT read for marginal sclerosis")
 
 
@@ -335,9 +336,7 @@ def _any_finding(finding: str) -> Callable[[CaseFacts], Evidence]:
     return fact
 
 
-def _spine(f: CaseFacts) -> Evidence:
-    spine = frozenset(s.id for s in bone_sites().values() if s.region == "spine")
-    return _any_site_in(spine, "spinal lesions")(f)
+_spine = _any_site_in(frozenset(s.id for s in bone_sites().values() if s.region == "spine"), "spinal lesions")
 
 
 def _cytopenia(f: CaseFacts) -> Evidence:
