@@ -18,7 +18,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, Text, UniqueConstrai
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from cnocare.records.clock import utcnow
+from cnocare.records.clock import UtcDateTime, utcnow
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 
 ACTOR_MAX = 120
@@ -55,9 +55,9 @@ class RecordMeta(BaseModel):
     version: int
     is_current: bool
     patient_id: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
     created_by: str
-    voided_at: dt.datetime | None = None
+    voided_at: UtcDateTime | None = None
     voided_by: str | None = None
     void_reason: str | None = None
 

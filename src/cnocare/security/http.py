@@ -69,8 +69,17 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while the body streams in; an HTTPException so FastAPI's body parser passes it through as 413
+    instead of turning it into "error parsing the body" (400)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _too_large(max_bytes))
+
+
+def _too_large(max_bytes: int) -> str:
+    return (f"Request body is too large: the limit is {max_bytes} bytes ({max_bytes / 1_000_000:.1f} MB). "
+            "Send less data or split it.")
 
 
 class BodySizeLimitMiddleware:
@@ -81,8 +90,7 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     def _refusal(self) -> tuple[Message, Message]:
-        body = json.dumps({"detail": f"Request body is too large: the limit is {self.max_bytes} bytes "
-                                     f"({self.max_bytes / 1_000_000:.1f} MB). Send less data or split it."}).encode()
+        body = json.dumps({"detail": _too_large(self.max_bytes)}).encode()
         return ({"type": "http.response.start", "status": 413,
                  "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                              (b"connection", b"close")]},
@@ -106,7 +114,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -121,6 +129,98 @@ class BodySizeLimitMiddleware:
                 raise
             for message in self._refusal():
                 await send(message)
+
+
+class NulRefusalMiddleware:
+    """Refuses NUL characters anywhere in a request (path, query, JSON or form body) with 422 naming the field.
+
+    PostgreSQL cannot store NUL in text, and no clinical text needs it; refusing at the door gives every
+    route the same clear answer instead of a database error deep inside a save.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        field = _nul_field(scope, body)
+        if field == "(path)":  # no address contains NUL: a malformed request, not a form to correct
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body",
+                        "body": b'{"detail": "Bad request: the address contains a NUL character"}'})
+            return
+        if field is not None:
+            payload = json.dumps({"detail": [{"field": field, "value": "(contains a NUL character)",
+                                              "message": "NUL characters (\\u0000) are not accepted; remove them"}]})
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": payload.encode()})
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _nul_field(scope: Scope, body: bytes) -> str | None:
+    from urllib.parse import parse_qsl, unquote
+
+    if "\x00" in unquote(scope.get("path", "")) or b"%00" in scope.get("raw_path", b""):
+        return "(path)"
+    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+        if "\x00" in key or "\x00" in value:
+            return f"query.{key.replace(chr(0), '')}"
+    if not body or (b"\x00" not in body and b"\\u0000" not in body and b"%00" not in body):
+        return None
+    content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip()
+    if content_type == b"application/json":
+        try:
+            found = _nul_in(json.loads(body), "")
+        except ValueError:
+            return "(body)" if b"\x00" in body else None
+        return found
+    if content_type == b"application/x-www-form-urlencoded":
+        for key, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in key or "\x00" in value:
+                return key.replace("\x00", "")
+        return None
+    return "(body)" if b"\x00" in body else None
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return (path or "(body)") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return (path + "." if path else "") + str(key).replace("\x00", "")
+            found = _nul_in(item, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 class CsrfCookieMiddleware:
@@ -153,11 +253,13 @@ class CsrfCookieMiddleware:
 
 
 def install_security(app: Any, settings: SecuritySettings | None = None) -> None:
-    """Add the middlewares in the right order (the body limit runs first, outermost)."""
+    """Add the middlewares in the right order: security headers outermost (so every answer carries them,
+    a 413 included), then the body limit, then the CSRF cookie."""
     settings = settings or get_settings()
     app.add_middleware(CsrfCookieMiddleware, https=settings.https)
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.body_limit_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
 
 
 # --- who is asking ------------------------------------------------------------------------------

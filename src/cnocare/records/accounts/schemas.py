@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from cnocare.records.clock import UtcDateTime
 from cnocare.security.passwords import normalise_email, normalise_username
 from cnocare.security.policy import FAMILY_ROLES, SCOPES, STAFF_ROLES, Role
 
@@ -79,9 +80,9 @@ class UserRead(BaseModel):
     is_active: bool
     must_change_password: bool
     totp_enabled: bool
-    locked_until: dt.datetime | None
-    last_login_at: dt.datetime | None
-    created_at: dt.datetime
+    locked_until: UtcDateTime | None
+    last_login_at: UtcDateTime | None
+    created_at: UtcDateTime
     centre_ids: list[Any] = Field(default_factory=list)
     patient_ids: list[Any] = Field(default_factory=list)
 
@@ -110,7 +111,7 @@ class ApiTokenRead(BaseModel):
     name: str
     token_prefix: str
     scopes: str
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
+    created_at: UtcDateTime
+    expires_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    last_used_at: UtcDateTime | None

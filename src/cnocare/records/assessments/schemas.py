@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cnocare.records.clock import UtcDateTime
+
 
 class SnapshotRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -12,7 +14,7 @@ class SnapshotRead(BaseModel):
     id: int
     patient_id: str
     as_of: dt.date | None
-    created_at: dt.datetime
+    created_at: UtcDateTime
     created_by: str
     engine: str
     instrument_versions: dict[str, str]

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from cnocare.records.audit.models import AuditEvent
@@ -218,7 +218,7 @@ def _patient_id(obj: Any) -> Any:
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         # Core insert on the flush's connection: same transaction, no nested unit of work.
-        session.connection().execute(AuditEvent.__table__.insert(), rows)
+        session.connection().execute(insert(AuditEvent), rows)
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -266,8 +266,8 @@ def _on_execute(state: ORMExecuteState) -> Any:
     with session.no_autoflush:
         voided = session.execute(select(model.record_id, model.patient_id, model.void_reason, model.voided_by)
                                  .where(model.id.in_(before), model.voided_at.is_not(None))).all()
-    context = _CURRENT.get()
-    _insert(session, [_event(context, action="void", record_type=str(model.__tablename__), record_id=record_id,
+    context, table = _CURRENT.get(), str(model.__tablename__)  # type: ignore[attr-defined]
+    _insert(session, [_event(context, action="void", record_type=table, record_id=record_id,
                              patient_id=patient_id, fields=VOID_FIELDS, row_actor=voided_by)
                       for record_id, patient_id, reason, voided_by in voided
                       if not (reason or "").startswith(EDIT_VOID_PREFIX)])

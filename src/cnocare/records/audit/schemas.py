@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cnocare.records.clock import UtcDateTime
+
 AuditAction = Literal["read", "create", "update", "void", "login", "logout", "export", "failed-login"]
 AuditOutcome = Literal["success", "failure", "denied"]
 
@@ -30,7 +32,7 @@ class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    occurred_at: dt.datetime
+    occurred_at: UtcDateTime
     user_id: int | None
     username: str | None
     role: str | None

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from cnocare.records.clock import UtcDateTime
 
 
 class CentreCreate(BaseModel):
@@ -17,5 +17,5 @@ class CentreRead(CentreCreate):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: dt.datetime
+    created_at: UtcDateTime
     created_by: str

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cnocare.clinical.vocabulary import Sex
+from cnocare.records.clock import UtcDateTime
 
 
 class PatientCreate(BaseModel):
@@ -37,11 +38,11 @@ class PatientRead(PatientCreate):
 
     id: str
     row_version: int
-    created_at: dt.datetime
+    created_at: UtcDateTime
     created_by: str
-    updated_at: dt.datetime
+    updated_at: UtcDateTime
     updated_by: str
-    voided_at: dt.datetime | None = None
+    voided_at: UtcDateTime | None = None
     voided_by: str | None = None
     void_reason: str | None = None
 
@@ -51,7 +52,7 @@ class PatientRevisionRead(BaseModel):
 
     row_version: int
     data: dict[str, Any]
-    replaced_at: dt.datetime
+    replaced_at: UtcDateTime
     replaced_by: str
     reason: str
 

@@ -31,7 +31,7 @@ def centres(user: ApiUser, db: Db) -> list[CentreRead]:
 def search(user: ApiUser, db: Db, q: str | None = Query(None, description="Name or hospital number"),
            centre_id: int | None = None, red_flags: bool = False, overdue: bool = False,
            today: dt.date | None = Query(None, description="For 'overdue'; default: the server's date"),
-           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)) -> PatientSearchResult:
+           limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=2**31 - 1)) -> PatientSearchResult:
     me = principal(user)
     policy.require(me, "patient:read")
     if centre_id is not None and me.is_staff:

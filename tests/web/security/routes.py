@@ -1,0 +1,174 @@
+"""Every route the app serves, read from ``app.routes`` at run time, and what each one requires.
+
+``ROUTE_MAP`` is the one hand-kept table: (method, path) -> the policy action the route needs and how the
+patient is chosen. A route the app serves but the map does not name fails the suite, so a new page or
+endpoint cannot ship without someone deciding who may call it. ``<kind>`` stands for every record kind
+slug (the API makes one set of routes per kind).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+
+from cnocare.web.kinds import available_kinds
+
+Scope = Literal["patient", "centre", "none"]
+Access = Literal["action", "signed_in", "public", "csrf_only", "static"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: Access
+    action: str | None = None  # the policy action (access == "action")
+    scope: Scope = "none"  # patient: {patient_id} in the path; centre: the centre is in the body
+    consumes: bool = False  # a successful call uses its target up (void): give it a fresh one
+    out_of_scope: int = 404  # status for a patient/centre the caller may not see
+    sample: str | None = None  # for mounts: a file that exists under it
+    # Statuses that count as "reached the route" when the suite must not really succeed (a password change
+    # would end the session): a harmless, refused form (422) proves the caller got past the access check.
+    reached: tuple[int, ...] | None = None
+
+
+def act(action: str, scope: Scope = "none", *, consumes: bool = False, out_of_scope: int = 404,
+        reached: tuple[int, ...] | None = None) -> Rule:
+    return Rule("action", action, scope, consumes, out_of_scope, reached=reached)
+
+
+REFUSED_FORM = (422,)
+
+
+SIGNED_IN = Rule("signed_in")
+PUBLIC = Rule("public")
+# Sign-in flow forms: any caller, but only with the form's CSRF token (checked: refused without it).
+CSRF_ONLY = Rule("csrf_only")
+
+ROUTE_MAP: dict[tuple[str, str], Rule] = {
+    # infrastructure
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("MOUNT", "/static"): Rule("static", sample="/static/app.css"),
+    ("MOUNT", "/docs-assets"): Rule("static", sample="/docs-assets/swagger-ui.css"),
+    # sign-in
+    ("GET", "/"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): CSRF_ONLY,
+    ("POST", "/login/code"): CSRF_ONLY,
+    ("POST", "/logout"): CSRF_ONLY,
+    # JSON API: patients and centres
+    ("GET", "/api/v1/centres"): act("patient:read"),
+    ("GET", "/api/v1/patients"): act("patient:read"),
+    ("POST", "/api/v1/patients"): act("patient:write", "centre"),
+    ("GET", "/api/v1/patients/{patient_id}"): act("patient:read", "patient"),
+    ("PATCH", "/api/v1/patients/{patient_id}"): act("patient:write", "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/void"): act("patient:write", "patient", consumes=True),
+    ("GET", "/api/v1/patients/{patient_id}/assessment"): act("assessment:read", "patient"),
+    ("GET", "/api/v1/instruments"): SIGNED_IN,
+    # JSON API: every record kind
+    ("GET", "/api/v1/patients/{patient_id}/<kind>"): act("record:read", "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/<kind>"): act("record:write", "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/<kind>/{record_id}"): act("record:read", "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/<kind>/{record_id}/history"): act("record:read", "patient"),
+    ("PATCH", "/api/v1/patients/{patient_id}/<kind>/{record_id}"): act("record:write", "patient"),
+    ("POST", "/api/v1/patients/{patient_id}/<kind>/{record_id}/void"): act("record:void", "patient",
+                                                                            consumes=True),
+    # JSON API: audit and research
+    ("GET", "/api/v1/audit"): act("audit:read"),
+    ("GET", "/api/v1/audit/fhir"): act("audit:read"),
+    ("GET", "/api/v1/research/cohort"): act("export:deidentified"),
+    # pages: the caller's own account, and password reset (anyone, with the form's CSRF token)
+    ("GET", "/account/password"): SIGNED_IN,
+    ("POST", "/account/password"): Rule("signed_in", reached=REFUSED_FORM),  # empty form: nothing changes
+    ("GET", "/account/two-factor"): SIGNED_IN,
+    ("POST", "/account/two-factor/start"): SIGNED_IN,  # begins enrolment; sign-in is unchanged until confirmed
+    ("POST", "/account/two-factor/confirm"): Rule("signed_in", reached=REFUSED_FORM),
+    ("POST", "/account/two-factor/disable"): Rule("signed_in", reached=REFUSED_FORM),
+    ("GET", "/password-reset"): PUBLIC,
+    ("POST", "/password-reset"): Rule("public", reached=REFUSED_FORM),
+    ("GET", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404)),  # a forged link
+    ("POST", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404, 422)),
+    # pages: administration and research
+    ("GET", "/admin/audit"): act("audit:read"),
+    ("GET", "/admin/audit/export.json"): act("audit:read"),
+    ("GET", "/admin/users"): act("user:manage"),
+    ("POST", "/admin/users"): act("user:manage", reached=REFUSED_FORM),
+    ("POST", "/admin/users/{user_id}/deactivate"): act("user:manage"),
+    ("POST", "/admin/users/{user_id}/activate"): act("user:manage"),
+    ("GET", "/admin/tokens"): act("user:manage"),
+    ("POST", "/admin/tokens"): act("user:manage", reached=REFUSED_FORM),
+    ("POST", "/admin/tokens/{token_id}/revoke"): act("user:manage", consumes=True),
+    ("GET", "/research"): act("cohort:read"),
+    # pages: patients and records
+    ("GET", "/patients"): act("patient:read"),
+    ("GET", "/patients/new"): act("patient:write"),
+    ("POST", "/patients/new"): act("patient:write", "centre", out_of_scope=422),
+    ("GET", "/patients/{patient_id}"): act("record:read", "patient"),
+    ("GET", "/patients/{patient_id}/assessment"): act("assessment:read", "patient"),
+    ("GET", "/patients/{patient_id}/edit"): act("patient:write", "patient"),
+    ("POST", "/patients/{patient_id}/edit"): act("patient:write", "patient"),
+    ("GET", "/patients/{patient_id}/lesions/new"): act("record:write", "patient"),
+    ("POST", "/patients/{patient_id}/lesions/new"): act("record:write", "patient"),
+    ("GET", "/patients/{patient_id}/labs/blood-count"): act("record:write", "patient"),
+    ("POST", "/patients/{patient_id}/labs/blood-count"): act("record:write", "patient"),
+    ("GET", "/patients/{patient_id}/{slug}/new"): act("record:write", "patient"),
+    ("POST", "/patients/{patient_id}/{slug}/new"): act("record:write", "patient"),
+    ("GET", "/patients/{patient_id}/{slug}/{record_id}/edit"): act("record:write", "patient"),
+    ("POST", "/patients/{patient_id}/{slug}/{record_id}/edit"): act("record:write", "patient"),
+    ("GET", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient"),
+    ("POST", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient", consumes=True),
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # an HTTP method, or "MOUNT" for a mounted app (static files)
+    path: str  # as the app declares it
+    kind: str | None  # the record kind slug for per-kind API routes
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        if self.kind is None:
+            return self.method, self.path
+        return self.method, self.path.replace(f"/{self.kind}", "/<kind>", 1)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _flat(app: FastAPI) -> list[object]:
+    """The app's routes with included routers opened up (FastAPI >= 0.16x keeps them nested)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        return list(app.routes)
+    return list(iter_route_contexts(app.routes))
+
+
+def app_routes(app: FastAPI) -> list[Route]:
+    kinds = tuple(available_kinds())
+    found: list[Route] = []
+    for route in _flat(app):
+        path = str(getattr(route, "path", ""))
+        original = getattr(route, "original_route", route)
+        if isinstance(original, Mount):
+            found.append(Route("MOUNT", path, None))
+            continue
+        methods = set(getattr(route, "methods", None) or ())
+        if "GET" in methods:
+            methods.discard("HEAD")  # Starlette answers HEAD for every GET route
+        kind = next((k for k in kinds if path.startswith("/api/v1/patients/{patient_id}/")
+                     and path.split("/")[5] == k), None)
+        found.extend(Route(m, path, kind) for m in sorted(methods))
+    return found
+
+
+def rule_for(route: Route) -> Rule | None:
+    return ROUTE_MAP.get(route.key)
