@@ -24,14 +24,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from case_generator import generate  # noqa: E402
+from case_generator import generate
 
-from cnocare.clinical.assess import assess_case  # noqa: E402
-from cnocare.clinical.case import Case  # noqa: E402
-from cnocare.clinical.criteria import jansson  # noqa: E402
-from cnocare.clinical.facts import CaseFacts  # noqa: E402
+from cnocare.clinical.assess import assess_case
+from cnocare.clinical.case import Case
+from cnocare.clinical.criteria import jansson
+from cnocare.clinical.facts import CaseFacts
 
-JANSSON_AXIAL = {"clavicle", "sternum"} | {f"{p}{i}" for p, n in (("C", 7), ("T", 12), ("L", 5)) for i in range(1, n + 1)}
+JANSSON_AXIAL = {"clavicle", "sternum", "sacrum"} | {
+    f"{p}{i}" for p, n in (("C", 7), ("T", 12), ("L", 5)) for i in range(1, n + 1)}
 
 
 def reference_jansson(d: dict[str, Any]) -> int | None:
@@ -49,9 +50,9 @@ def reference_jansson(d: dict[str, Any]) -> int | None:
     sides: dict[str, set[Any]] = {}
     for site, side in bones:
         sides.setdefault(site, set()).add(side)
-    if not any("marginal_sclerosis" in les["findings"] for les in lesions):
-        if not any(s["modality"] in ("xray", "ct") for s in d["imaging"]):
-            return None
+    if not any("marginal_sclerosis" in les["findings"] for les in lesions) and not any(
+            s["modality"] in ("xray", "ct") for s in d["imaging"]):
+        return None
     crp = labs["crp"]["value"] * (10 if labs["crp"]["unit"] == "mg/dL" else 1)
     return (13 * normal + 10 * any({"left", "right"} <= v for v in sides.values())
             + 10 * any("marginal_sclerosis" in les["findings"] for les in lesions)

@@ -28,9 +28,15 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
                     part: str | None = None) -> PatientRead:
     """The patient, if this user may do ``action`` on them; otherwise indistinguishable from absent.
     Every pass is an audited read of the patient (``part``: what was read; default from the route)."""
-    patient = get_patient(db_session=db, patient_id=patient_id)
+    # The role check comes first, so a role without the action gets 403 whether or not the id exists;
+    # an absent, voided-for-writing or invisible patient all answer with the same words.
+    policy.require(principal(user), action)
+    try:
+        patient = get_patient(db_session=db, patient_id=patient_id)
+    except RecordNotFoundError:
+        raise policy.NotFound("patient not found") from None
     if patient.voided_at is not None and action != "patient:read":
-        raise RecordNotFoundError("patient", patient_id)
+        raise policy.NotFound("patient not found")
     try:
         policy.require(principal(user), action, patient=patient)
     except policy.NotFound:

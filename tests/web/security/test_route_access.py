@@ -233,6 +233,11 @@ def observed(world: World) -> list[Seen]:
 KNOWN_BUGS: dict[tuple[tuple[str, str], str], str] = {}
 
 
+def _without_flash(body: str) -> str:
+    """A flash message left by the caller's previous (unfollowed) redirect says nothing about this id."""
+    return re.sub(r'<p class="flash"[^>]*>.*?</p>', "", body, flags=re.S)
+
+
 def known_bug(seen: Seen) -> bool:
     return (seen.check.route.key, seen.check.expected) in KNOWN_BUGS
 
@@ -283,15 +288,11 @@ def test_a_role_without_the_action_is_refused_with_403_on_existing_patients(obse
     assert not mismatches(observed, "forbidden", nonexistent=False)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: services.visible_patient looks the patient up before checking the "
-                   "role, so a role without the action gets 404 for a nonexistent id but 403 for a real one")
 def test_a_role_without_the_action_is_refused_with_403_even_for_a_nonexistent_patient(
         observed: list[Seen]) -> None:
     assert not mismatches(observed, "forbidden", nonexistent=True)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an invisible patient answers 'patient not found' (policy.NotFound) "
-                   "but a nonexistent one 'patient <id> was not found' (RecordNotFoundError): existence leaks")
 def test_a_patient_the_caller_may_not_see_answers_byte_for_byte_like_a_nonexistent_one(
         observed: list[Seen]) -> None:
     by_cell: dict[tuple[str, str], dict[str, Seen]] = {}
@@ -304,7 +305,7 @@ def test_a_patient_the_caller_may_not_see_answers_byte_for_byte_like_a_nonexiste
         for situation, seen in cells.items():
             if seen.check.expected != "not_found" or situation == "nonexistent":
                 continue  # roles without the action: see the 403 test above
-            if (seen.status, seen.body) != (absent.status, absent.body):
+            if (seen.status, _without_flash(seen.body)) != (absent.status, _without_flash(absent.body)):
                 leaks.append(f"{route} as {caller}: {situation} -> {seen.status} {seen.body[:80]!r}; "
                              f"nonexistent -> {absent.status} {absent.body[:80]!r}")
     figures.add("invisible-vs-nonexistent comparisons", sum(len(c) - 1 for c in by_cell.values()))
