@@ -152,6 +152,14 @@ def seed_demo_command(
     out.print(f"{login.patients} patients. Demo login: {login.username} / {login.password}")
 
 
+@app.callback()
+def _everywhere() -> None:
+    """Writes made from the command line are audited like any other (who: "cli")."""
+    from cnocare.records.audit.listener import install
+
+    install()
+
+
 def _mount_operations() -> None:
     from cnocare.security.cli import admin_app, backup_command, restore_command
 

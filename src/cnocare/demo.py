@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 
 from cnocare.analytics.synthetic import seed_demo
 from cnocare.records.accounts.service import create_user, find_by_username, set_password
+from cnocare.records.audit.listener import audit_context
+from cnocare.records.audit.listener import install as install_audit
 from cnocare.records.centres.models import Centre
 from cnocare.records.db import make_engine, session_factory, transaction, upgrade
 from cnocare.records.patients.models import PatientRecord
@@ -34,13 +36,15 @@ def prepare_demo(url: str, *, patients: int = 60, seed: int = 2026, quiet: bool 
     """``cohort_end`` defaults to today, so the demo's follow-up dates are current (same seed and end date,
     same cohort)."""
     upgrade(url)
+    install_audit()  # seeding writes personal data: each row is audited like any other write
     engine = make_engine(url)
     factory = session_factory(engine)
     with Progress(TextColumn("[bold]Seeding demo cohort"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=quiet, transient=False) as bar:
         task = bar.add_task("seed", total=patients)
-        seed_demo(factory, n=patients, seed=seed, cohort_end=cohort_end or dt.date.today(),
-                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        with audit_context(actor="demo-seed"):
+            seed_demo(factory, n=patients, seed=seed, cohort_end=cohort_end or dt.date.today(),
+                      progress=lambda done, total: bar.update(task, completed=done, total=total))
     password = generate_one_time_password()
     with transaction(factory) as db_session:
         centre_ids = list(db_session.scalars(select(Centre.id)))

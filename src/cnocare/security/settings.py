@@ -57,6 +57,9 @@ class SecuritySettings(BaseSettings):
     mail_outbox: Path | None = None  # default: <data_dir>/outbox
     mail_from: str = "cnocare@localhost"
     site_name: str = "cnocare"
+    # Where links in e-mail (password reset) point, e.g. https://cno.example-hospital.org. Required in
+    # production: a link built from the request's Host header could be steered by a forged header.
+    public_url: str | None = None
 
     @classmethod
     def settings_customise_sources(

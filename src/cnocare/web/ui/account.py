@@ -6,7 +6,6 @@ An account with a one-time password (new, or reset by an administrator) can do n
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from cnocare.records.errors import RecordValidationError
 from cnocare.security import http as security_http
 from cnocare.security.mail import Mailer, default_mailer
 from cnocare.security.passwords import verify_password
+from cnocare.security.settings import get_settings
 from cnocare.security.totp import provisioning_uri
 from cnocare.web.auth import WebUser, caller
 from cnocare.web.context import Db
@@ -64,8 +64,13 @@ def mailer_for(request: Request) -> Mailer:
 def public_url(request: Request) -> str:
     """Where links in e-mail point. CNOCARE_PUBLIC_URL should be set in production: a link built from
     the request's Host header could be steered to another site by a forged header."""
-    configured = os.environ.get("CNOCARE_PUBLIC_URL", "").strip().rstrip("/")
-    return configured or str(request.base_url).rstrip("/")
+    settings = get_settings()
+    configured = (settings.public_url or "").strip().rstrip("/")
+    if configured:
+        return configured
+    if settings.environment == "production":
+        raise RuntimeError("CNOCARE_PUBLIC_URL must be set in production (password-reset links)")
+    return str(request.base_url).rstrip("/")
 
 
 # --- change password ------------------------------------------------------------------------------
