@@ -113,3 +113,19 @@ def test_the_outbox_writes_private_eml_files(tmp_path: Path) -> None:
     parsed = email.message_from_bytes(path.read_bytes())
     assert (parsed["To"], parsed["From"], parsed["Subject"]) == ("anna@home.example", "clinic@example.org", "Reset")
     assert "Open the link" in parsed.get_payload()
+
+
+def test_reset_mail_stops_after_the_hourly_limit_and_resumes_an_hour_later(
+        db: Session, settings: SecuritySettings, parent: User) -> None:
+    mailer = MemoryMailer()
+    limit = settings.reset_requests_per_hour
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        answers = [request_password_reset(db_session=db, username_or_email="anna.lind", mailer=mailer,
+                                          reset_url="https://clinic.example/reset", settings=settings)
+                   for _ in range(limit + 2)]
+        assert len(mailer.sent) == limit  # the inbox is not flooded
+        assert answers[limit:] == [None, None]  # the caller learns nothing new
+        clock.shift(dt.timedelta(minutes=61))
+        request_password_reset(db_session=db, username_or_email="anna.lind", mailer=mailer,
+                               reset_url="https://clinic.example/reset", settings=settings)
+        assert len(mailer.sent) == limit + 1

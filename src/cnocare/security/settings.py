@@ -47,6 +47,9 @@ class SecuritySettings(BaseSettings):
     session_lifetime_hours: int = Field(12, ge=1)  # one clinic day
     session_idle_minutes: int = Field(30, ge=1)
     password_reset_minutes: int = Field(60, ge=5)
+    # Local choice: at most this many reset e-mails per account per hour (further requests get the same
+    # answer and no mail), so the form cannot be used to flood someone's inbox.
+    reset_requests_per_hour: int = Field(3, ge=1)
     body_limit_bytes: int = Field(1_000_000, ge=1024)
 
     # argon2id parameters: RFC 9106 section 4 "second recommended option" (64 MiB, 3 passes).

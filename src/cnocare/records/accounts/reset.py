@@ -16,7 +16,7 @@ from cnocare.records.accounts.models import PasswordReset, User
 from cnocare.records.accounts.service import set_password
 from cnocare.records.clock import utcnow
 from cnocare.security.mail import Mailer, MailMessage, default_mailer
-from cnocare.security.passwords import normalise_email, normalise_username
+from cnocare.security.passwords import burn_time, normalise_email, normalise_username
 from cnocare.security.settings import SecuritySettings, get_settings
 from cnocare.security.tokens import (
     InvalidResetToken,
@@ -50,10 +50,16 @@ def request_password_reset(*, db_session: Session, username_or_email: str, reset
     appended as ``?token=``. Returns the token (for the caller's tests only; never show it on a page).
     """
     settings = settings or get_settings()
+    # The same slow step on every path, so the answer time does not tell whether the account exists.
+    burn_time(username_or_email, settings=settings)
     user = _find(db_session, username_or_email)
     if user is None or not user.is_active:
         return None
     now = utcnow()
+    recent = db_session.scalar(select(func.count()).select_from(PasswordReset).where(
+        PasswordReset.user_id == user.id, PasswordReset.created_at >= now - dt.timedelta(hours=1))) or 0
+    if recent >= settings.reset_requests_per_hour:
+        return None  # same answer to the caller; no more mail this hour
     _retire_open_links(db_session, user.id, now)
     nonce = new_nonce()
     db_session.add(PasswordReset(user_id=user.id, nonce_hash=fingerprint(nonce), created_at=now,
