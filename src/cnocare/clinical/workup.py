@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cnocare.clinical.criteria import bristol
 from cnocare.clinical.criteria.definition import Predicate
 from cnocare.clinical.criteria.points import evaluate
 from cnocare.clinical.facts import CaseFacts
@@ -156,8 +157,10 @@ def _biopsy_statement(facts: CaseFacts, flags: tuple[RedFlag, ...]) -> tuple[Bio
 
 @cache
 def _biopsy_crp_rule() -> Predicate:
-    d = read_data_file("definitions.yaml")["definitions"]["biopsy_crp"]
-    return Predicate(measure="crp", op=">=", value=float(d["value"]), unit=str(d["unit"]))
+    """CRP at or above the Bristol criteria's boundary sends a child to biopsy. The boundary is read from
+    the Bristol definition (its "CRP below ..." item), so the number lives in one data file only."""
+    below = next(i.when for i in bristol.definition().items if i.id == "crp_below_30_mg_l")
+    return Predicate(measure=below.measure, op=">=", value=below.value, unit=below.unit)
 
 
 def _test_status(t: TestDefinition, facts: CaseFacts, flags: tuple[RedFlag, ...], biopsy: str) -> TestStatus:
