@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 SYNTHETIC_WEIGHTS = Path(__file__).resolve().parent / "fixtures" / "synthetic-eular-weights.yaml"
 CONTRACT_KEYS = ["instrument", "version", "title", "status", "score", "range", "threshold", "classification",
-                 "items", "missing", "warnings", "explanation", "citation", "verification"]
+                 "items", "missing", "warnings", "explanation", "citation", "verification", "window"]
 INSTRUMENT_IDS = ("bristol-2016", "jansson-2009", "nbods-2023", "eular-acr-2025")
 
 runner = CliRunner()
@@ -36,7 +36,7 @@ def test_assess_json_output_parses_and_keeps_the_result_contract(path: Path) -> 
     assert [r["instrument"] for r in payload["instruments"]] == list(INSTRUMENT_IDS)
     for r in payload["instruments"]:
         assert list(r) == CONTRACT_KEYS
-        assert all(list(i) == ["id", "value", "points", "source"] for i in r["items"])
+        assert all(list(i) == ["id", "label", "value", "points", "source"] for i in r["items"])
         assert list(r["citation"]) == ["pmid", "doi"]
 
 

@@ -19,6 +19,7 @@ from cnocare.clinical.assess import CaseAssessment, assess_case
 from cnocare.clinical.criteria import registry
 from cnocare.clinical.criteria.eular_acr import WeightsTable, load_weights
 from cnocare.knowledge.catalogue import bone_sites, validate_all
+from cnocare.knowledge.reference_intervals import load_reference_intervals
 
 app = typer.Typer(help="cnocare: care platform for chronic nonbacterial osteomyelitis (CNO/CRMO).",
                   no_args_is_help=True, add_completion=False)
@@ -47,10 +48,19 @@ def assess(
     cases: Annotated[list[Path], typer.Argument(help="Case files (YAML or JSON, see docs/case-file.md)")],
     format: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs")] = Format.text,
     eular_weights: Annotated[Path | None, typer.Option(help="A checked EULAR/ACR 2025 weights table (YAML)")] = None,
+    reference_intervals: Annotated[Path | None, typer.Option(
+        help="The site's own default reference intervals (YAML, docs/reference-intervals.md)")] = None,
 ) -> None:
     """Assess case files: every instrument, the subtype and the exclusion work-up."""
     validate_all()
     weights = _weights(eular_weights)
+    table = None
+    if reference_intervals is not None:
+        try:
+            table = load_reference_intervals(reference_intervals)
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from exc
     loaded = []
     for path in cases:
         try:
@@ -60,7 +70,7 @@ def assess(
             for p in exc.problems:
                 err.print(f"  - {p}", markup=False)
             raise typer.Exit(2) from exc
-    results = [assess_case(c, eular_weights=weights) for c in loaded]
+    results = [assess_case(c, eular_weights=weights, reference_intervals=table) for c in loaded]
     if format is Format.json:
         payload = [r.model_dump(mode="json") for r in results]
         typer.echo(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, ensure_ascii=False))
@@ -174,18 +184,21 @@ _mount_operations()
 def _print_text(r: CaseAssessment) -> None:
     # Everything that comes from the case is escaped: a '[' in a note must print, not style.
     out.rule(f"[bold]Case {escape(r.case_id)}[/bold] (as of {r.as_of or 'undated'})")
+    if r.window:
+        out.print(f"Criteria read {escape(r.window)}; red flags read the whole course.")
     for w in r.warnings:
         out.print(f"[yellow]check:[/yellow] {escape(w)}")
     for res in r.instruments:
         score = (f"score {res.score}" if res.score is not None else
-                 (f"range {res.range[0]}-{res.range[1]}" if res.range else "no score"))
+                 (f"range {res.range[0]}–{res.range[1]}" if res.range else "no score"))
         out.print(f"\n[bold]{escape(res.title)}[/bold]  v{res.version}  \\[{res.verification}]")
-        out.print(f"  {res.classification.upper()} ({res.status}; {score}; threshold {escape(res.threshold or '')})")
+        out.print(f"  {CLASSIFICATION_WORDS[res.classification]} ({STATUS_WORDS[res.status]}; {score}; "
+                  f"threshold {escape(res.threshold or '')})")
         for item in res.items:
-            mark = {True: "[green]yes[/green]", False: "no ", None: "[yellow]?  [/yellow]"}[
-                item.value if isinstance(item.value, bool) or item.value is None else True]
+            mark = ({True: "[green]yes[/green]", False: "no ", None: "[yellow]?  [/yellow]"}[item.value]
+                    if isinstance(item.value, bool) or item.value is None else f"[cyan]{item.value}[/cyan]")
             pts = "" if item.points is None else f" +{item.points}"
-            out.print(f"    {mark} {item.id}{pts}  [dim]{escape(item.source or '')}[/dim]")
+            out.print(f"    {mark} {escape(item.label or item.id)}{pts}  [dim]{escape(item.source or '')}[/dim]")
         if res.missing:
             out.print("  missing: " + ", ".join(res.missing), markup=False)
         for w in res.warnings:
@@ -197,15 +210,27 @@ def _print_text(r: CaseAssessment) -> None:
     out.print(f"\n[bold]Subtype[/bold]: {escape(r.subtype.explanation)}")
     w = r.workup
     out.print("\n[bold]Exclusion work-up[/bold]")
+    for m in w.proven_mimics:
+        out.print(f"  [red bold]PROVEN ALTERNATIVE DIAGNOSIS[/red bold]: {escape(m)}")
     if w.malignancy_not_excluded:
         out.print("  [red bold]MALIGNANCY NOT EXCLUDED[/red bold]: do not call this CNO until it is.")
     if w.infection_not_excluded:
         out.print("  [red bold]INFECTION NOT EXCLUDED[/red bold].")
     for f in w.red_flags:
         out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {escape(f.label)}: {escape(f.evidence)}")
+    for f in w.cleared_flags:
+        out.print(f"  cleared: {f.label}: {f.evidence}", markup=False)
+    for c in w.cautions:
+        out.print(f"  [yellow]caution[/yellow]: {escape(c)}")
+    if w.unanswered_screens:
+        out.print("  screening not yet recorded: " + ", ".join(w.unanswered_screens), markup=False)
     for t in w.tests:
         out.print(f"  {t.status:<10} {t.label}" + (f" - {t.detail}" if t.detail else ""), markup=False)
-    out.print(f"  Biopsy: {w.biopsy.replace('_', ' ')}. {w.biopsy_reason}", markup=False)
+    out.print(f"  Biopsy: {w.biopsy_label or w.biopsy}. {w.biopsy_reason}", markup=False)
+
+
+CLASSIFICATION_WORDS = {"met": "MET", "not_met": "NOT MET", "indeterminate": "INDETERMINATE"}
+STATUS_WORDS = {"complete": "complete", "incomplete": "incomplete", "not_applicable": "does not apply"}
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -29,8 +29,8 @@ SYMPTOM_DAY = dt.date(2026, 2, 28)
 
 # The instrument result contract (DESIGN.md "Instrument result contract"), in its published order.
 CONTRACT_KEYS = ("instrument", "version", "title", "status", "score", "range", "threshold", "classification",
-                 "items", "missing", "warnings", "explanation", "citation", "verification")
-ITEM_KEYS = ("id", "value", "points", "source")
+                 "items", "missing", "warnings", "explanation", "citation", "verification", "window")
+ITEM_KEYS = ("id", "label", "value", "points", "source")
 CITATION_KEYS = ("pmid", "doi")
 
 # Synthetic lab reference intervals, wide enough for a child; the lab's own range decides "normal".
@@ -50,20 +50,28 @@ def lab(test: str, value: float | None = None, unit: str | None = None, *, low: 
     return out
 
 
-def lesion(spec: Lesion, *, default_findings: Sequence[str] = ("marrow_oedema",)) -> dict[str, Any]:
-    """``"femur:left"``, ``"T7"`` or ``("tibia:right", ["lysis"])`` -> a lesion mapping."""
+def lesion(spec: Lesion, *, default_findings: Sequence[str] = ("marrow_oedema",),
+           complete: bool = True) -> dict[str, Any]:
+    """``"femur:left"``, ``"T7"`` or ``("tibia:right", ["lysis"])`` -> a lesion mapping. By default the
+    listed findings are the whole reading (``findings_complete``), so unlisted findings are absent."""
     text, findings = (spec, default_findings) if isinstance(spec, str) else spec
     site, _, side = text.partition(":")
-    out: dict[str, Any] = {"site": site, "findings": list(findings)}
+    out: dict[str, Any] = {"site": site, "findings": list(findings), "findings_complete": complete}
     if side:
         out["side"] = side
     return out
 
 
 def study(lesions: Iterable[Lesion], *, modality: str = "mri", on: dt.date = IMAGING_DAY,
-          findings: Sequence[str] | None = None) -> dict[str, Any]:
+          findings: Sequence[str] | None = None, whole_body: bool | None = True,
+          complete: bool = True) -> dict[str, Any]:
+    """One study; by default it covered the whole skeleton (so the lesion count is bounded)."""
     default = findings if findings is not None else (("marrow_oedema",) if modality != "xray" else ("lysis",))
-    return {"date": on, "modality": modality, "lesions": [lesion(s, default_findings=default) for s in lesions]}
+    out: dict[str, Any] = {"date": on, "modality": modality,
+                           "lesions": [lesion(s, default_findings=default, complete=complete) for s in lesions]}
+    if whole_body is not None:
+        out["whole_body"] = whole_body
+    return out
 
 
 def symptom(kind: str, present: bool = True, **extra: Any) -> dict[str, Any]:
@@ -86,11 +94,12 @@ def build_case(
     esr: float | None = None,
     bands_per_ul: float | None = None,
     blood_count: str | None = None,
-    fever: bool | None = None,
+    fever: bool | None = False,
     temperature: float | None = None,
     bone_pain: bool | None = True,
     pain_weeks: float | None = 8,
     ill: bool | None = False,
+    warmth: bool | None = False,
     age_at_onset: float | None = 10.0,
     excluded: Iterable[str] = (),
     confirmed: Iterable[str] = (),
@@ -133,6 +142,8 @@ def build_case(
         symptom_list.append(symptom("fever", fever))
     if ill is not None:
         symptom_list.append(symptom("ill_appearance", ill))
+    if warmth is not None:
+        symptom_list.append(symptom("warmth_redness", warmth))
     data: dict[str, Any] = {
         "case_id": case_id,
         "patient": {"sex": "female", **({"age_at_onset_years": age_at_onset} if age_at_onset is not None else {})},
@@ -153,20 +164,24 @@ def build_case(
 ALL_EXCLUDED = ("malignancy", "infection", "vitamin_c_deficiency", "hypophosphatasia")
 
 
+def presentation(case: Case) -> CaseFacts:
+    return CaseFacts(case).presentation()
+
+
 def run_bristol(case: Case) -> InstrumentResult:
-    return bristol.assess(CaseFacts(case))
+    return bristol.assess(presentation(case))
 
 
 def run_jansson(case: Case) -> InstrumentResult:
-    return jansson.assess(CaseFacts(case))
+    return jansson.assess(presentation(case))
 
 
 def run_nbods(case: Case, *, malignancy_flags: tuple[str, ...] = ()) -> InstrumentResult:
-    return nbods.assess(CaseFacts(case), malignancy_flags=malignancy_flags)
+    return nbods.assess(presentation(case), malignancy_flags=malignancy_flags)
 
 
 def run_eular(case: Case, weights: WeightsTable | None = None) -> InstrumentResult:
-    return eular_acr.assess(CaseFacts(case), weights=weights)
+    return eular_acr.assess(presentation(case), weights=weights)
 
 
 def item(result: InstrumentResult, item_id: str) -> ResultItem:

@@ -93,16 +93,23 @@ def test_a_biopsy_with_unknown_antibiotics_or_culture_leaves_criterion_2_open(kw
     assert missing in result.missing
 
 
-@pytest.mark.parametrize("biopsy_kwargs", [
-    {"culture": "positive"},
-    {"histology": ["malignancy"]},
-    {"histology": ["normal_bone"]},
-])
-def test_a_biopsy_with_growth_malignancy_or_no_inflammation_does_not_meet_criterion_2(
-        biopsy_kwargs: dict[str, Any]) -> None:
-    result = run_bristol(build_case(crp=5, lesions=["tibia:left"], biopsies=[biopsy(**biopsy_kwargs)]))
+def test_a_biopsy_without_inflammation_does_not_meet_criterion_2() -> None:
+    result = run_bristol(build_case(crp=5, lesions=["tibia:left"], biopsies=[biopsy(["normal_bone"])]))
     assert item(result, "criterion_2").value is False
     assert result.classification == "not_met"
+    assert "neither criterion 1" in result.explanation and "normal bone" in result.explanation
+
+
+@pytest.mark.parametrize(("biopsy_kwargs", "named"), [
+    ({"culture": "positive"}, "bone culture positive"),
+    ({"histology": ["malignancy"]}, "shows malignancy"),
+    ({"histology": ["langerhans_cell_histiocytosis"]}, "Langerhans cell histiocytosis"),
+])
+def test_a_biopsy_proving_infection_malignancy_or_lch_makes_the_criteria_not_apply(
+        biopsy_kwargs: dict[str, Any], named: str) -> None:
+    result = run_bristol(build_case(crp=5, lesions=["tibia:left"], biopsies=[biopsy(**biopsy_kwargs)]))
+    assert (result.status, result.classification) == ("not_applicable", "not_met")
+    assert named in result.explanation
 
 
 def test_high_crp_with_a_sterile_inflammatory_biopsy_meets_criterion_2() -> None:
@@ -139,7 +146,7 @@ def test_a_radiograph_without_a_typical_finding_is_not_typical_imaging() -> None
 def test_missing_crp_and_ill_appearance_are_listed_as_missing() -> None:
     result = run_bristol(build_case(ill=None, **MULTIFOCAL))
     assert result.status == "incomplete"
-    assert {"crp", "ill appearance (present or absent)"} <= set(result.missing)
+    assert {"CRP", "ill appearance (present or absent)"} <= set(result.missing)
 
 
 def test_the_result_cites_roderick_2016_and_says_it_is_partly_verified() -> None:

@@ -35,7 +35,8 @@ def test_a_caller_cannot_supply_the_canonical_value() -> None:
     ({"patient": {"sex": "female", "age_years": 300}}, "less than or equal to 120"),
     ({"symptoms": [{"kind": "fever", "present": True, "temperature_max_c": 50}]}, "accepted 30.0–45.0 °C"),
     ({"imaging": [{"date": "2026-03-01", "modality": "mri", "lesions": [{"site": "elbow"}]}]}, "bone-site catalogue"),
-    ({"imaging": [{"date": "2026-03-01", "modality": "mri", "lesions": [{"site": "femur"}]}]}, "paired bone femur"),
+    ({"imaging": [{"date": "2026-03-01", "modality": "mri", "lesions": [{"site": "femur", "side": "midline"}]}]},
+     "paired bone femur"),
 ])
 def test_impossible_values_are_refused(changes: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):

@@ -26,6 +26,8 @@ EXCLUSION_IDS = {"exclusion_malignancy", "exclusion_infection", "exclusion_vitam
 AT_55: dict[str, Any] = {
     "lesions": ["clavicle:left", "clavicle:right"], "crp": 5, "esr": 10, "blood_count": "normal",
     "temperature": 37.0, "biopsies": [biopsy(["normal_bone"])], "excluded": ALL_EXCLUDED,
+    "conditions": [{"kind": k, "present": False} for k in ("psoriasis", "palmoplantar_pustulosis",
+                                                            "inflammatory_bowel_disease")],
 }
 
 
@@ -52,7 +54,7 @@ def test_a_missing_entry_criterion_makes_the_criteria_not_applicable() -> None:
     result = run_eular(build_case(**{**AT_55, "bone_pain": False}), synthetic_weights())
     assert (result.status, result.classification, result.score) == ("not_applicable", "not_met", None)
     assert item(result, "entry_bone_pain").value is False
-    assert "entry criterion is not met" in result.explanation
+    assert "entry criterion not met: Bone pain (obligatory)" in result.explanation
 
 
 def test_onset_at_18_is_outside_the_entry_criteria() -> None:
@@ -71,8 +73,9 @@ def test_a_confirmed_exclusion_makes_the_criteria_not_applicable(kind: str) -> N
     others = tuple(k for k in ALL_EXCLUDED if k != kind)
     result = run_eular(build_case(**{**AT_55, "excluded": others, "confirmed": (kind,)}), synthetic_weights())
     assert (result.status, result.classification) == ("not_applicable", "not_met")
-    assert item(result, f"exclusion_{kind}").value is True
-    assert "exclusion is present" in result.explanation
+    # A confirmed exclusion is a proven mimic: the result names it instead of scoring.
+    assert [i.id for i in result.items] == ["proven_mimic"]
+    assert "another diagnosis is proven" in result.explanation and "confirmed" in result.explanation
 
 
 def test_exclusions_not_yet_documented_are_listed_as_missing() -> None:
@@ -107,7 +110,7 @@ def test_only_the_highest_item_of_a_domain_counts_with_max_per_domain() -> None:
 def test_an_unknown_domain_input_gives_a_range_and_the_missing_input() -> None:
     result = run_eular(build_case(**{**AT_55, "esr": None}), synthetic_weights())
     assert (result.status, result.range, result.classification) == ("incomplete", (53, 55), "indeterminate")
-    assert "esr" in result.missing
+    assert "ESR" in result.missing
 
 
 def test_with_weights_but_exclusions_undocumented_a_high_score_is_not_called_met() -> None:

@@ -10,6 +10,7 @@ from builders import build_case, lab
 from cnocare.clinical.assess import assess_case
 from cnocare.clinical.case import Case
 from cnocare.clinical.facts import CaseFacts
+from cnocare.clinical.features import feature
 
 LESIONS = ["tibia:left", "clavicle:right"]
 
@@ -35,11 +36,18 @@ def blood_count(hb: tuple[float, str], count_unit: str) -> list[dict[str, Any]]:
     ]
 
 
+def decisions(case: Case) -> list[tuple[Any, ...]]:
+    """What each instrument decided, without the wording (which quotes the unit as reported)."""
+    return [(r.classification, r.status, r.score, r.range, [(i.id, i.value, i.points) for i in r.items])
+            for r in assess_case(case).instruments]
+
+
 def test_haemoglobin_in_g_dl_and_g_l_gives_identical_results() -> None:
     in_g_l = build_case(lesions=LESIONS, crp=5, labs=blood_count((126, "g/L"), "10^9/L"))
     in_g_dl = build_case(lesions=LESIONS, crp=5, labs=blood_count((12.6, "g/dL"), "10^9/L"))
-    assert instruments_json(in_g_l) == instruments_json(in_g_dl)
-    assert assess_case(in_g_l).workup == assess_case(in_g_dl).workup
+    assert decisions(in_g_l) == decisions(in_g_dl)
+    assert [f.id for f in assess_case(in_g_l).workup.red_flags] == [f.id for f in assess_case(in_g_dl).workup.red_flags]
+    assert next(r for r in in_g_dl.labs if r.test == "haemoglobin").shown == "12.6 g/dL (126 g/L)"
 
 
 def test_counts_per_microlitre_and_per_litre_give_identical_classifications() -> None:
@@ -60,10 +68,12 @@ def test_lab_values_are_stored_with_their_canonical_value() -> None:
     assert wbc.within_reference() is True
 
 
-def test_the_latest_result_of_a_test_is_the_one_used() -> None:
+def test_in_the_window_the_highest_crp_decides_and_the_item_names_it() -> None:
     labs = [lab("crp", 80, "mg/L", on=build_case().as_of.replace(day=1)), lab("crp", 4, "mg/L",
                                                                           on=build_case().as_of)]
-    assert CaseFacts(build_case(labs=labs)).lab("crp").value == 4
+    measure = CaseFacts(build_case(labs=labs)).presentation().lab("crp")
+    assert measure.value == 80
+    assert measure.source is not None and "highest of 2" in measure.source and "2026-03-01" in measure.source
 
 
 def test_a_pending_result_does_not_hide_the_previous_value() -> None:
@@ -73,13 +83,13 @@ def test_a_pending_result_does_not_hide_the_previous_value() -> None:
 
 def test_lesions_are_counted_as_distinct_bones_across_studies() -> None:
     case = build_case(lesions=["tibia:left"], xray_lesions=["tibia:left"])
-    assert CaseFacts(case).feature("multifocal").value is False
-    assert CaseFacts(build_case(lesions=["T7", "T8"])).feature("multifocal").value is True
+    assert feature(CaseFacts(case), "multiple_bones").value is False
+    assert feature(CaseFacts(build_case(lesions=["T7", "T8"])), "multiple_bones").value is True
 
 
 def test_a_temperature_from_38_degrees_is_fever() -> None:
-    assert CaseFacts(build_case(temperature=38.0)).feature("fever").value is True
-    assert CaseFacts(build_case(temperature=37.9)).feature("normal_temperature").value is True
+    assert feature(CaseFacts(build_case(temperature=38.0)), "fever").value is True
+    assert feature(CaseFacts(build_case(temperature=37.9)), "normal_temperature").value is True
 
 
 def test_pain_duration_falls_back_to_the_time_since_onset() -> None:

@@ -125,20 +125,32 @@ def test_an_incomplete_score_is_met_when_even_its_lowest_value_reaches_39() -> N
     case = build_case(temperature=37.0, xray_lesions=[("tibia:left", ["marginal_sclerosis"]), "tibia:right", "T7"])
     result = run_jansson(case)
     assert result.status == "incomplete" and result.range == (44, 63) and result.classification == "met"
-    assert set(result.missing) >= {"wbc", "haemoglobin", "platelets", "crp"}
+    assert set(result.missing) >= {"WBC", "Hb", "platelets", "CRP"}
 
 
 def test_an_incomplete_score_is_not_met_when_even_its_highest_value_stays_below_39() -> None:
     result = run_jansson(build_case(**{**ALL_OFF, "crp": None}))
     assert result.status == "incomplete" and result.range == (0, 6) and result.classification == "not_met"
-    assert result.missing == ("crp",)
+    assert result.missing == ("CRP",)
 
 
-def test_a_normal_count_needs_the_laboratory_reference_interval() -> None:
-    labs = [{"test": "wbc", "date": "2026-03-01", "value": 7, "unit": "10^9/L"}]
-    result = run_jansson(build_case(labs=labs))
+def test_without_the_laboratory_range_or_the_age_only_a_value_outside_every_band_is_decided() -> None:
+    wbc = [{"test": "wbc", "date": "2026-03-01", "value": 15, "unit": "10^9/L"}]  # normal for a toddler only
+    result = run_jansson(build_case(labs=wbc))
     assert item(result, "normal_blood_count").value is None
-    assert "wbc reference interval from the laboratory" in result.missing
+    assert "age or date of birth (to choose a default reference range)" in result.missing
+    counts = [{"test": t, "date": "2026-03-01", "value": v, "unit": u} for t, v, u in
+              (("wbc", 7, "10^9/L"), ("haemoglobin", 64, "g/L"), ("platelets", 250, "10^9/L"))]
+    low_hb = item(run_jansson(build_case(labs=counts)), "normal_blood_count")
+    assert low_hb.value is False  # Hb 64 g/L is below the band of every age
+
+
+def test_without_the_laboratory_range_the_default_range_decides_and_says_so() -> None:
+    labs = [{"test": "wbc", "date": "2026-03-01", "value": 26, "unit": "10^9/L"}]
+    result = run_jansson(build_case(labs=labs, patient={"sex": "female", "date_of_birth": "2016-05-01"}))
+    normal = item(result, "normal_blood_count")
+    assert normal.value is False
+    assert normal.source is not None and "default range — the laboratory sent none" in normal.source
 
 
 def test_mri_alone_leaves_marginal_sclerosis_unknown_until_a_radiograph_is_read() -> None:

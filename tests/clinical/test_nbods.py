@@ -81,7 +81,7 @@ def test_band_percent_and_wbc_from_different_days_are_not_combined() -> None:
     labs = [lab("band_neutrophils_percent", 2, "%"), lab("wbc", 10, "10^9/L", on=build_case().as_of)]
     result = run_nbods(build_case(crp=HIGH_CRP, lesions=["femur:left"], labs=labs))
     assert item(result, "band_neutrophils_at_most_220_per_ul").value is None
-    assert "band_neutrophils" in result.missing
+    assert "band neutrophils" in result.missing
 
 
 def test_a_derived_band_count_of_exactly_220_per_microlitre_counts() -> None:
@@ -95,7 +95,7 @@ def test_missing_band_count_gives_the_range_17_to_32_and_no_classification() -> 
     result = run_nbods(nbods_case(crp_ok=False, multifocal=False, femur=True, bands_ok=None))
     assert (result.status, result.score, result.range, result.classification) == \
         ("incomplete", None, (17, 32), "indeterminate")
-    assert result.missing == ("band_neutrophils",)
+    assert result.missing == ("band neutrophils",)
 
 
 def test_missing_band_count_does_not_stop_a_low_crp_case_from_being_positive() -> None:

@@ -43,6 +43,7 @@ class JanssonInputs:
         return build_case(
             blood_count=None if self.blood_count_normal is None else ("normal" if self.blood_count_normal else "low"),
             temperature=None if self.temperature_normal is None else (37.0 if self.temperature_normal else 39.0),
+            fever=None,
             crp=None if self.crp_raised is None else (20 if self.crp_raised else 5),
             imaging=imaging,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from builders import build_case
+from builders import build_case, study
 
 from cnocare.clinical import subtype
 from cnocare.clinical.facts import CaseFacts
@@ -16,18 +16,33 @@ def subtype_of(**kwargs: Any) -> SubtypeResult:
     return subtype.assess(CaseFacts(build_case(**kwargs)))
 
 
-def gene(name: str, classification: str = "pathogenic") -> dict[str, str]:
-    return {"gene": name, "variant": "c.0synthetic", "classification": classification}
+def gene(name: str, classification: str = "pathogenic", zygosity: str | None = "homozygous") -> dict[str, Any]:
+    out: dict[str, Any] = {"gene": name, "variant": "c.0synthetic", "classification": classification}
+    if zygosity is not None:
+        out["zygosity"] = zygosity
+    return out
 
 
 def episode(ident: str, kind: str, start: str) -> dict[str, str]:
     return {"id": ident, "kind": kind, "start": start}
 
 
-def test_a_single_lesion_is_unifocal_and_may_become_multifocal() -> None:
+def test_a_single_lesion_on_whole_body_imaging_is_unifocal_and_may_become_multifocal() -> None:
     result = subtype_of(lesions=["tibia:left"])
     assert "unifocal" in result.labels
-    assert any("whole-body MRI" in f for f in result.findings)
+    assert any("may become multifocal" in f for f in result.findings)
+
+
+def test_a_single_lesion_on_local_imaging_is_unifocal_so_far_only() -> None:
+    result = subtype_of(imaging=[study(["tibia:left"], whole_body=False)])
+    assert "unifocal so far — no whole-body imaging" in result.labels and "unifocal" not in result.labels
+
+
+def test_two_foci_in_one_femur_are_multifocal() -> None:
+    two_foci = {"date": "2026-03-02", "modality": "whole_body_mri", "lesions": [
+        {"site": "femur", "side": "left", "segment": "distal_metaphysis", "findings": ["marrow_oedema"]},
+        {"site": "femur", "side": "left", "segment": "proximal_metaphysis", "findings": ["marrow_oedema"]}]}
+    assert "multifocal (CRMO)" in subtype_of(imaging=[two_foci]).labels
 
 
 def test_lesions_in_two_bones_are_multifocal() -> None:
@@ -71,6 +86,40 @@ def test_a_pathogenic_lpin2_or_il1rn_variant_gives_the_syndromic_label(name: str
     assert "suspected syndromic form" not in result.labels  # a confirmed form replaces the suspicion
 
 
+@pytest.mark.parametrize(("zygosity", "expected"), [
+    ("heterozygous", "one variant only"), (None, "zygosity not reported")])
+def test_one_lpin2_variant_or_unknown_zygosity_is_not_called_majeed_syndrome(zygosity: str | None,
+                                                                             expected: str) -> None:
+    result = subtype_of(lesions=["tibia:left", "femur:left"], genetics=[gene("LPIN2", zygosity=zygosity)])
+    assert "syndromic: Majeed syndrome" not in result.labels
+    assert any(expected in f for f in result.findings)
+
+
+def test_fblim1_is_a_reported_association_without_a_syndrome_name() -> None:
+    result = subtype_of(lesions=["tibia:left", "femur:left"], genetics=[gene("FBLIM1")])
+    assert not any(x.startswith("syndromic") for x in result.labels)
+    assert any(f.startswith("reported association: FBLIM1") for f in result.findings)
+
+
+def test_psoriasis_with_a_sternoclavicular_lesion_is_sapho_like() -> None:
+    assert "SAPHO-like presentation" in subtype_of(lesions=["clavicle:left", "sternum"],
+                                                   conditions=["psoriasis"]).labels
+    assert "SAPHO-like presentation" not in subtype_of(lesions=["tibia:left", "femur:left"],
+                                                       conditions=["psoriasis"]).labels
+
+
+def test_a_proven_mimic_is_not_placed_on_the_cno_spectrum() -> None:
+    result = subtype_of(lesions=["tibia:left", "femur:left"], confirmed=("malignancy",))
+    assert result.labels == () and result.on_cno_spectrum is False
+    assert "malignancy confirmed" in result.explanation
+
+
+def test_family_history_of_crmo_is_read() -> None:
+    result = subtype_of(lesions=["tibia:left", "femur:left"],
+                        family_history=[{"relation": "first_degree", "condition": "CRMO"}])
+    assert any("family history: CRMO" in f for f in result.findings)
+
+
 def test_a_variant_of_uncertain_significance_gives_no_syndromic_label() -> None:
     result = subtype_of(lesions=["tibia:left"], genetics=[gene("LPIN2", "uncertain_significance")])
     assert not any(x.startswith("syndromic") for x in result.labels)
@@ -80,7 +129,7 @@ def test_a_variant_of_uncertain_significance_gives_no_syndromic_label() -> None:
 def test_psoriasis_ppp_or_ibd_is_reported_as_associated_disease(condition: str) -> None:
     result = subtype_of(lesions=["tibia:left"], conditions=[condition])
     assert "associated inflammatory disease" in result.labels
-    assert any(condition in f for f in result.findings)
+    assert any(condition.replace("_", " ") in f for f in result.findings)
 
 
 def test_a_condition_recorded_absent_is_not_associated_disease() -> None:

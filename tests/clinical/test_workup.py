@@ -7,6 +7,7 @@ warrants biopsy).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -49,6 +50,10 @@ FLAG_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                            {"lesions": ["T7", "clavicle:left"]}),
     "poor_nsaid_response": ({"medicines": [med("nsaid", "none")]}, {"medicines": [med("nsaid", "partial")]}),
     "antibiotic_response": ({"medicines": [med("antibiotic", "complete")]}, {"medicines": [med("antibiotic", "none")]}),
+    "leucocytosis": ({"labs": [lab("wbc", 26, "10^9/L", low=4.5, high=13.5)]},
+                     {"labs": [lab("wbc", 13.5, "10^9/L", low=4.5, high=13.5)]}),
+    "early_onset_symmetric": ({"age_at_onset": 2.5, "lesions": ["femur:left", "femur:right"]},
+                              {"age_at_onset": 3.0, "lesions": ["femur:left", "femur:right"]}),
 }
 
 
@@ -86,9 +91,18 @@ def test_an_urgent_malignancy_flag_means_malignancy_is_not_excluded() -> None:
     assert workup_of(blood_count="low").malignancy_not_excluded is True
 
 
-def test_malignancy_documented_as_excluded_clears_the_flag_state_but_keeps_the_flag() -> None:
+def test_malignancy_documented_as_excluded_clears_the_flag_and_shows_it_as_cleared() -> None:
     result = workup_of(blood_count="low", excluded=("malignancy",))
     assert result.malignancy_not_excluded is False
+    assert "cytopenia" not in flag_ids(result)
+    assert [f.id for f in result.cleared_flags] == ["cytopenia"]
+    assert "malignancy documented as excluded" in result.cleared_flags[0].evidence
+
+
+def test_a_cytopenia_after_the_dated_exclusion_raises_the_flag_again() -> None:
+    later = lab("wbc", 2.0, "10^9/L", low=4.5, high=13.5, on=dt.date(2026, 3, 9))
+    result = workup_of(blood_count="normal", labs=[later],
+                       alternative_diagnoses=[{"kind": "malignancy", "status": "excluded", "date": "2026-03-05"}])
     assert "cytopenia" in flag_ids(result)
 
 
@@ -121,20 +135,34 @@ def test_nbods_is_not_marked_unreliable_without_a_malignancy_flag() -> None:
 
 # ---- biopsy statement ----------------------------------------------------------------------------
 
-SCREENED: dict[str, Any] = {"crp": 5, "blood_count": "normal"}
+# Every red-flag screen recorded and negative: counts, film, LDH, CRP, fever, ill appearance, weight loss,
+# night pain (the builder records fever and ill appearance absent, and complete imaging readings).
+SCREENED: dict[str, Any] = {"crp": 5, "blood_count": "normal",
+                            "labs": [lab("blasts_percent", 0, "%"), lab("ldh", 200, "U/L", low=120, high=300)],
+                            "symptoms": [symptom("weight_loss", False), symptom("night_pain", False)]}
+
+
+def metaphyseal(*sides: str, site: str = "tibia") -> dict[str, Any]:
+    return {"date": "2026-03-02", "modality": "whole_body_mri", "lesions": [
+        {"site": site, "side": s, "segment": "distal_metaphysis", "findings": ["marrow_oedema"],
+         "findings_complete": True} for s in sides]}
 
 
 @pytest.mark.parametrize(("kwargs", "statement", "reason"), [
     ({**SCREENED, "biopsies": [biopsy()]}, "done", "Bone biopsy done"),
     ({**SCREENED, "lesions": None}, "undetermined", "No lesion recorded"),
-    ({"lesions": ["femur:left", "humerus:right"]}, "undetermined", "Complete the basic screen"),
+    ({"lesions": ["femur:left", "humerus:right"]}, "undetermined", "Still to record: WBC, Hb, platelets, blasts"),
     ({**SCREENED, "lesions": ["tibia:left"]}, "needed", "Single lesion outside the clavicle"),
     ({**SCREENED, "crp": 30, "lesions": ["femur:left", "humerus:right"]}, "needed", "CRP of 30 mg/L"),
-    ({**SCREENED, "lesions": ["clavicle:right"]}, "not_needed_if_typical", "typical distribution"),
-    ({**SCREENED, "lesions": ["tibia:left", "tibia:right"]}, "not_needed_if_typical", "typical distribution"),
+    ({**SCREENED, "lesions": ["clavicle:right"]}, "not_needed_if_typical", "clavicle lesion (typical distribution)"),
+    ({**SCREENED, "lesions": None, "imaging": [metaphyseal("left", "right")]}, "not_needed_if_typical",
+     "symmetric metaphyseal/epiphyseal lesions: Tibia"),
+    ({**SCREENED, "lesions": ["rib:left", "rib:right"]}, "advisable", "not the typical one"),
+    ({**SCREENED, "lesions": ["clavicle:right"], "symptoms": [symptom("night_pain"), symptom("weight_loss")]},
+     "advisable", "caution flag"),
     ({**SCREENED, "lesions": ["femur:left", "humerus:right"], "conditions": ["psoriasis"]},
      "not_needed_if_typical", "psoriasis"),
-    ({**SCREENED, "lesions": ["femur:left", "humerus:right"]}, "advisable", "not typical enough"),
+    ({**SCREENED, "lesions": ["femur:left", "humerus:right"]}, "advisable", "not the typical one"),
 ])
 def test_the_biopsy_statement_follows_flags_screen_and_distribution(kwargs: dict[str, Any], statement: str,
                                                                     reason: str) -> None:
@@ -145,7 +173,7 @@ def test_the_biopsy_statement_follows_flags_screen_and_distribution(kwargs: dict
 
 def test_an_undetermined_biopsy_statement_names_what_is_missing() -> None:
     result = workup_of(lesions=["femur:left", "humerus:right"], blood_count="normal")
-    assert result.biopsy == "undetermined" and "crp" in result.biopsy_reason
+    assert result.biopsy == "undetermined" and "CRP" in result.biopsy_reason
 
 
 # ---- test statuses -------------------------------------------------------------------------------

@@ -11,9 +11,11 @@ from cnocare.clinical.case import Case
 from cnocare.clinical.criteria import bristol, eular_acr, jansson, nbods
 from cnocare.clinical.criteria.eular_acr import WeightsTable
 from cnocare.clinical.facts import CaseFacts
+from cnocare.clinical.features import feature
 from cnocare.clinical.result import InstrumentResult
 from cnocare.clinical.subtype import SubtypeResult
 from cnocare.clinical.workup import WorkupResult
+from cnocare.knowledge.reference_intervals import ReferenceTable
 
 
 class CaseAssessment(BaseModel):
@@ -21,6 +23,7 @@ class CaseAssessment(BaseModel):
 
     case_id: str
     as_of: dt.date | None
+    window: str | None = None
     instruments: tuple[InstrumentResult, ...]
     subtype: SubtypeResult
     workup: WorkupResult
@@ -33,25 +36,39 @@ class CaseAssessment(BaseModel):
         raise KeyError(instrument_id)
 
 
-def assess_case(case: Case, *, eular_weights: WeightsTable | None = None) -> CaseAssessment:
-    facts = CaseFacts(case)
-    work = workup.assess(facts)
+def assess_case(case: Case, *, eular_weights: WeightsTable | None = None,
+                reference_intervals: ReferenceTable | None = None) -> CaseAssessment:
+    """Criteria and scores on the diagnostic window; red flags, subtype and work-up on the whole course."""
+    course = CaseFacts(case, reference_intervals=reference_intervals)
+    presentation = course.presentation()
+    work = workup.assess(course, presentation)
     results: tuple[InstrumentResult, ...] = (
-        bristol.assess(facts),
-        jansson.assess(facts),
-        nbods.assess(facts, malignancy_flags=workup.malignancy_flag_ids(work.red_flags)),
-        eular_acr.assess(facts, weights=eular_weights),
+        bristol.assess(presentation, biopsy_advice=work.biopsy_reason),
+        jansson.assess(presentation),
+        nbods.assess(presentation, malignancy_flags=workup.malignancy_flag_labels(work.red_flags)),
+        eular_acr.assess(presentation, weights=eular_weights),
     )
     if work.malignancy_not_excluded or work.infection_not_excluded:
         results = tuple(_caveat(r, work) for r in results)
     return CaseAssessment(
         case_id=case.case_id,
         as_of=case.reference_date,
+        window=presentation.window.description,
         instruments=results,
-        subtype=subtype.assess(facts),
+        subtype=subtype.assess(course, open_mimics=_open_mimics(course, work)),
         workup=work,
         warnings=plausibility.warnings(case),
     )
+
+
+def _open_mimics(course: CaseFacts, work: WorkupResult) -> tuple[str, ...]:
+    """CNO is a diagnosis of exclusion: until malignancy and infection are documented as excluded (or a
+    red flag keeps one open), the position on the CNO spectrum is provisional."""
+    out = []
+    for kind, flagged in (("malignancy", work.malignancy_not_excluded), ("infection", work.infection_not_excluded)):
+        if flagged or feature(course, f"{kind}_confirmed").value is not False:
+            out.append(kind)
+    return tuple(out)
 
 
 def _caveat(result: InstrumentResult, work: WorkupResult) -> InstrumentResult:

@@ -13,10 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cnocare.clinical.age import age_in_years, years_between
+from cnocare.clinical.logic import Interval
 from cnocare.clinical.vocabulary import (
     AlternativeDiagnosisKind,
     AlternativeStatus,
     CoexistingConditionKind,
+    Comparator,
     CultureResult,
     DrugClass,
     EpisodeKind,
@@ -52,6 +55,9 @@ class Patient(Snapshot):
                                     description="Age at the snapshot date when the date of birth is not shared")
     onset_date: dt.date | None = None
     age_at_onset_years: float | None = Field(default=None, ge=0, le=MAX_AGE_YEARS)
+    diagnosis_date: dt.date | None = Field(
+        default=None, description="Date the clinician set as the end of the diagnostic window; default: the start "
+        "of the first disease-modifying treatment, else the snapshot date")
 
 
 class Episode(Snapshot):
@@ -96,10 +102,15 @@ class Symptom(Snapshot):
 
 
 class Lesion(Snapshot):
+    """One focus on one study. A finding not listed is unknown unless the reader recorded it as absent
+    (``absent_findings``) or stated that the list is complete (``findings_complete``)."""
+
     site: str
-    side: Side | None = None
+    side: Side | None = Field(default=None, description="left/right for paired bones; omitted when not reported")
     segment: str | None = None
     findings: tuple[Finding, ...] = ()
+    absent_findings: tuple[Finding, ...] = ()
+    findings_complete: bool = False
     activity: LesionActivity | None = None
     note: str | None = None
 
@@ -113,8 +124,12 @@ class Lesion(Snapshot):
     @model_validator(mode="after")
     def _side_and_segment(self) -> Lesion:
         site = bone_sites()[self.site]
-        if site.paired and self.side not in ("left", "right"):
-            raise ValueError(f"side {self.side!r} for paired bone {self.site}; accepted: 'left' or 'right'")
+        if site.paired and self.side not in ("left", "right", None):
+            raise ValueError(f"side {self.side!r} for paired bone {self.site}; accepted: 'left', 'right' or omitted "
+                             "(not reported)")
+        both = set(self.findings) & set(self.absent_findings)
+        if both:
+            raise ValueError(f"finding {sorted(both)[0]!r} is listed both present and absent")
         if not site.paired and self.side not in (None, "midline"):
             raise ValueError(f"side {self.side!r} for midline bone {self.site}; accepted: 'midline' or omitted")
         if self.segment is not None:
@@ -122,6 +137,14 @@ class Lesion(Snapshot):
             if self.segment not in allowed:
                 raise ValueError(f"segment {self.segment!r} for {self.site}; accepted: {', '.join(allowed)}")
         return self
+
+    def finding(self, finding: str) -> bool | None:
+        """Present, recorded absent, or unknown (None) on this lesion."""
+        if finding in self.findings:
+            return True
+        if finding in self.absent_findings or self.findings_complete:
+            return False
+        return None
 
     @property
     def is_active(self) -> bool | None:
@@ -135,20 +158,32 @@ class ImagingStudy(Snapshot):
     id: str | None = None
     date: dt.date
     modality: Modality
-    whole_body: bool = False
+    whole_body: bool | None = Field(default=None, description="The study covered the whole skeleton; whole-body "
+                                    "MRI always does. Not marked: the lesion count stays open")
     lesions: tuple[Lesion, ...] = ()
     report: str | None = None
+
+    @property
+    def covers_whole_body(self) -> bool:
+        return self.whole_body is True or self.modality == "whole_body_mri"
+
+
+_CENSOR_PREFIXES: tuple[tuple[str, Comparator], ...] = (
+    ("<=", "<="), ("≤", "<="), (">=", ">="), ("≥", ">="), ("<", "<"), (">", ">"))
 
 
 class LabResult(Snapshot):
     """A laboratory result as reported, plus its value in the catalogue's canonical unit.
 
+    A censored result ("CRP <5 mg/L", "ferritin >1000") is given as ``value: "<5"`` or as
+    ``value: 5`` with ``comparator: "<"``; it decides an item whenever its limit does.
     ``canonical_value`` / ``canonical_reference_*`` are filled by the validator, never by the caller.
     """
 
     test: str
     date: dt.date
     value: float | None = None
+    comparator: Comparator | None = None
     unit: str | None = None
     reference_low: float | None = None
     reference_high: float | None = None
@@ -186,11 +221,15 @@ class LabResult(Snapshot):
             if data.get("result") == "pending":
                 return data
             raise ValueError(f"value missing for {test_id}; give value and unit, or result: pending")
+        if isinstance(value, str):
+            value, data = _censored(test_id, value, data)
         unit = data.get("unit")
         if not isinstance(unit, str) or unit not in test.units:
             raise ValueError(f"unit {unit!r} for {test_id}; accepted: {', '.join(test.units)}")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"value {value!r} for {test_id} is not a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value or \
+                value in (float("inf"), float("-inf")):
+            raise ValueError(f"value {value!r} for {test_id} is not a finite number; accepted: a number, or a "
+                             "censored value such as '<5' or '>1000'")
         canonical = test.to_canonical(float(value), unit)
         assert test.possible is not None and test.unit is not None
         lo, hi = test.possible
@@ -200,11 +239,13 @@ class LabResult(Snapshot):
                 + ("" if unit == test.unit else f" ({lo / test.units[unit]:g}–{hi / test.units[unit]:g} {unit})")
             )
         data = dict(data)
+        data["value"] = value
         data["canonical_value"] = canonical
         for bound in ("low", "high"):
             ref = data.get(f"reference_{bound}")
-            if ref is not None and (isinstance(ref, bool) or not isinstance(ref, int | float)):
-                raise ValueError(f"reference_{bound} {ref!r} is not a number; accepted: a number in {unit}")
+            if ref is not None and (isinstance(ref, bool) or not isinstance(ref, int | float) or ref != ref
+                                    or ref in (float("inf"), float("-inf"))):
+                raise ValueError(f"reference_{bound} {ref!r} is not a finite number; accepted: a number in {unit}")
             if ref is not None:
                 data[f"canonical_reference_{bound}"] = test.to_canonical(float(ref), unit)
         low, high = data.get("canonical_reference_low"), data.get("canonical_reference_high")
@@ -216,12 +257,63 @@ class LabResult(Snapshot):
     def is_quantitative(self) -> bool:
         return self.canonical_value is not None
 
+    @property
+    def interval(self) -> Interval | None:
+        """The canonical value as an interval: a point, or the side of the limit a censored result gives."""
+        v = self.canonical_value
+        if v is None:
+            return None
+        lowest = lab_tests()[self.test].possible
+        floor = 0.0 if lowest is None else lowest[0]
+        match self.comparator:
+            case None:
+                return Interval.point(v)
+            case "<":
+                return Interval(floor, v, hi_open=True)
+            case "<=":
+                return Interval(floor, v)
+            case ">":
+                return Interval(v, float("inf"), lo_open=True)
+            case ">=":
+                return Interval(v, float("inf"))
+        raise AssertionError(self.comparator)
+
+    @property
+    def shown(self) -> str:
+        """The value as the laboratory reported it, e.g. "<5 mg/L"."""
+        if self.value is None:
+            return self.result or "no value"
+        shown = f"{self.comparator or ''}{self.value:g} {self.unit or ''}".strip()
+        canonical = lab_tests()[self.test].unit
+        if self.unit != canonical and self.canonical_value is not None:
+            shown += f" ({self.comparator or ''}{self.canonical_value:g} {canonical})"
+        return shown
+
     def within_reference(self) -> bool | None:
         """True/False against the lab's own interval; None when the lab gave no interval."""
-        v, lo, hi = self.canonical_value, self.canonical_reference_low, self.canonical_reference_high
-        if v is None or lo is None or hi is None:
+        lo, hi, iv = self.canonical_reference_low, self.canonical_reference_high, self.interval
+        if iv is None or lo is None or hi is None:
             return None
-        return lo <= v <= hi
+        return iv.within(lo, hi)
+
+
+def _censored(test_id: str, text: str, data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """"<5" -> (5.0, comparator "<"); a number sent as text is read as that number."""
+    raw = text.strip()
+    for prefix, comparator in _CENSOR_PREFIXES:
+        if raw.startswith(prefix):
+            if data.get("comparator") not in (None, comparator):
+                raise ValueError(f"value {text!r} for {test_id} disagrees with comparator {data['comparator']!r}")
+            number, data = raw[len(prefix):].strip(), {**data, "comparator": comparator}
+            break
+    else:
+        number = raw
+    try:
+        value = float(number.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"value {text!r} for {test_id} is not a number; accepted: a number, or a censored value "
+                         "such as '<5' or '>1000'") from None
+    return value, data
 
 
 class Biopsy(Snapshot):
@@ -229,7 +321,7 @@ class Biopsy(Snapshot):
     site: str | None = None
     side: Side | None = None
     histology: tuple[Histology, ...] = ()
-    culture: CultureResult
+    culture: CultureResult | None = Field(default=None, description="Omitted: not reported")
     organism: str | None = None
     on_antibiotics: bool | None = None
     note: str | None = None
@@ -269,7 +361,7 @@ class GeneticFinding(Snapshot):
 class MedicineCourse(Snapshot):
     drug: str = Field(min_length=2, max_length=80)
     drug_class: DrugClass
-    start: dt.date
+    start: dt.date | None = Field(default=None, description="Omitted: start date not known")
     stop: dt.date | None = None
     stop_reason: str | None = None
     response: Response | None = None
@@ -277,7 +369,7 @@ class MedicineCourse(Snapshot):
 
     @model_validator(mode="after")
     def _ordered(self) -> MedicineCourse:
-        if self.stop is not None and self.stop < self.start:
+        if self.stop is not None and self.start is not None and self.stop < self.start:
             raise ValueError(f"stop {self.stop} is before start {self.start}; accepted: stop on or after start")
         return self
 
@@ -318,12 +410,14 @@ class Case(Snapshot):
         out: list[tuple[str, dt.date]] = []
         if self.patient.onset_date:
             out.append(("patient.onset_date", self.patient.onset_date))
+        if self.patient.diagnosis_date:
+            out.append(("patient.diagnosis_date", self.patient.diagnosis_date))
         out += [(f"episodes[{i}].start", e.start) for i, e in enumerate(self.episodes)]
         out += [(f"symptoms[{i}]", s.date) for i, s in enumerate(self.symptoms) if s.date]
         out += [(f"imaging[{i}]", s.date) for i, s in enumerate(self.imaging)]
         out += [(f"labs[{i}]", r.date) for i, r in enumerate(self.labs)]
         out += [(f"biopsies[{i}]", b.date) for i, b in enumerate(self.biopsies)]
-        out += [(f"medicines[{i}].start", m.start) for i, m in enumerate(self.medicines)]
+        out += [(f"medicines[{i}].start", m.start) for i, m in enumerate(self.medicines) if m.start]
         return out
 
     @property
@@ -342,10 +436,19 @@ class Case(Snapshot):
         if p.age_at_onset_years is not None:
             return p.age_at_onset_years
         if p.date_of_birth is not None and p.onset_date is not None:
-            return (p.onset_date - p.date_of_birth).days / 365.25
+            return age_in_years(p.date_of_birth, p.onset_date)
         ref = self.reference_date
         if p.age_years is not None and p.onset_date is not None and ref is not None:
-            return max(0.0, p.age_years - (ref - p.onset_date).days / 365.25)
+            return max(0.0, p.age_years - years_between(p.onset_date, ref))
+        return None
+
+    def age_on(self, day: dt.date) -> float | None:
+        """Calendar age on ``day``: from the date of birth, else from ``age_years`` at the snapshot date."""
+        p, ref = self.patient, self.reference_date
+        if p.date_of_birth is not None:
+            return age_in_years(p.date_of_birth, day)
+        if p.age_years is not None and ref is not None:
+            return p.age_years - years_between(day, ref)
         return None
 
     @property
@@ -353,7 +456,7 @@ class Case(Snapshot):
         p = self.patient
         ref = self.reference_date
         if p.date_of_birth is not None and ref is not None:
-            return (ref - p.date_of_birth).days / 365.25
+            return age_in_years(p.date_of_birth, ref)
         return p.age_years
 
 

@@ -17,11 +17,15 @@ ItemValue = bool | float | int | str | None
 
 
 class ResultItem(BaseModel):
-    """One item as it counted for this patient: ``points`` is None while the item is unknown."""
+    """One item as it counted for this patient: ``points`` is None while the item is unknown.
+
+    ``id`` is stable for programs; ``label`` is the clinic's words for people (None only in snapshots
+    stored before labels existed)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
+    label: str | None = None
     value: ItemValue
     points: float | int | None
     source: str | None
@@ -54,6 +58,14 @@ class InstrumentResult(BaseModel):
         description="verified: every number read in the primary source; verified-by-derivation: "
         "numbers follow arithmetically from verified figures; partial: some parts unverified or absent"
     )
+    window: str | None = Field(default=None, description="The part of the course the result describes, e.g. "
+                               "'at presentation: onset 2026-01-02 to the start of ... (2026-03-01)'")
+
+    def item(self, item_id: str) -> ResultItem:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
 
 
 def classify_range(low: float, high: float, op: str, cut: float) -> Classification:
@@ -74,6 +86,7 @@ def _meets(value: float, op: str, cut: float) -> bool:
     raise ValueError(f"unsupported threshold operator {op!r}; accepted: '>=' or '>'")
 
 
-def result_item(id: str, value: ItemValue, points: float | int | None, source: str | None) -> ResultItem:
+def result_item(id: str, value: ItemValue, points: float | int | None, source: str | None,
+                label: str | None = None) -> ResultItem:
     """One item as the engine saw it (validated construction: cheaper than pydantic's model_construct)."""
-    return ResultItem(id=id, value=value, points=points, source=source)
+    return ResultItem(id=id, label=label, value=value, points=points, source=source)

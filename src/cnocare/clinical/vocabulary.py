@@ -49,6 +49,10 @@ Side = Literal["left", "right", "midline"]
 
 LesionActivity = Literal["active", "resolved", "indeterminate"]
 
+# A censored result, as laboratories report values beyond their measuring range ("<5", ">1000");
+# the same four comparators as FHIR Quantity.comparator.
+Comparator = Literal["<", "<=", ">", ">="]
+
 QualitativeResult = Literal["positive", "negative", "equivocal", "pending"]
 
 CultureResult = Literal["positive", "negative", "pending", "not_done"]

@@ -1,10 +1,12 @@
-"""The exclusion work-up: red flags for the dangerous mimics, which tests are done, pending or
-advisable, and a plain statement of whether a bone biopsy is needed (data: red_flags.yaml,
-workup_tests.yaml). Flags are prompts for a person; they never clear a child on their own.
+"""The exclusion work-up: proven mimics first, red flags for the dangerous mimics over the whole
+course, which tests are done, pending or advisable, and one statement about bone biopsy that the
+Bristol result quotes too (data: red_flags.yaml, workup_tests.yaml). Flags are prompts for a person;
+they never clear a child on their own, and the wording supports a decision, it never orders one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from typing import Any, Literal
 
@@ -14,10 +16,21 @@ from cnocare.clinical.criteria import bristol
 from cnocare.clinical.criteria.definition import Predicate
 from cnocare.clinical.criteria.points import evaluate
 from cnocare.clinical.facts import CaseFacts
-from cnocare.clinical.logic import all_of
-from cnocare.knowledge.catalogue import Verification, read_data_file, sources
+from cnocare.clinical.features import feature, proven_mimics
+from cnocare.clinical.logic import Evidence, all_of
+from cnocare.knowledge.catalogue import Verification, lab_tests, label, read_data_file, sources
 
-BiopsyStatement = Literal["needed", "advisable", "not_needed_if_typical", "done", "undetermined"]
+BiopsyStatement = Literal["needed", "advisable", "not_needed_if_typical", "done", "undetermined", "not_applicable"]
+Category = Literal["malignancy", "infection", "both"]
+
+BIOPSY_LABELS: dict[str, str] = {
+    "needed": "biopsy recommended",
+    "advisable": "biopsy advisable",
+    "not_needed_if_typical": "biopsy could be deferred",
+    "done": "biopsy done",
+    "undetermined": "not yet decidable",
+    "not_applicable": "another diagnosis is proven",
+}
 
 
 class Frozen(BaseModel):
@@ -27,20 +40,29 @@ class Frozen(BaseModel):
 class RedFlagDefinition(Frozen):
     id: str
     label: str
-    category: Literal["malignancy", "infection", "both"]
+    category: Category
     severity: Literal["urgent", "caution"]
     when_all: tuple[Predicate, ...]
     source: str
     status: Verification
+    screen: bool = True  # must be recorded and negative before biopsy may be deferred
     note: str | None = None
 
 
 class RedFlag(Frozen):
     id: str
     label: str
-    category: Literal["malignancy", "infection", "both"]
+    category: Category
     severity: Literal["urgent", "caution"]
     evidence: str
+    source: str
+    status: Verification
+
+
+class CautionDefinition(Frozen):
+    id: str
+    when_any_flag: tuple[str, ...]
+    text: str
     source: str
     status: Verification
 
@@ -51,7 +73,7 @@ class TestDefinition(Frozen):
     labs: tuple[str, ...] = ()
     imaging: tuple[str, ...] = ()
     biopsy: bool = False
-    advisable: str | dict[str, str]
+    advisable: str | dict[str, Any]
     source: str
     detail: str | None = None
 
@@ -67,21 +89,41 @@ class TestStatus(Frozen):
 
 
 class WorkupResult(Frozen):
+    proven_mimics: tuple[str, ...] = ()
     red_flags: tuple[RedFlag, ...]
+    cleared_flags: tuple[RedFlag, ...] = ()
+    unanswered_screens: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
     tests: tuple[TestStatus, ...]
     biopsy: BiopsyStatement
+    biopsy_label: str = ""
     biopsy_reason: str
     malignancy_not_excluded: bool
     infection_not_excluded: bool
 
 
 @cache
+def _data() -> dict[str, Any]:
+    return read_data_file("red_flags.yaml")
+
+
+@cache
 def red_flag_definitions() -> tuple[RedFlagDefinition, ...]:
-    flags = tuple(RedFlagDefinition(**f) for f in read_data_file("red_flags.yaml")["flags"])
+    flags = tuple(RedFlagDefinition(**f) for f in _data()["flags"])
     for f in flags:
         if f.source not in sources():
             raise ValueError(f"red_flags.yaml: {f.id} cites unknown source {f.source!r}")
     return flags
+
+
+@cache
+def caution_definitions() -> tuple[CautionDefinition, ...]:
+    out = tuple(CautionDefinition(**c) for c in _data().get("cautions", ()))
+    ids = {f.id for f in red_flag_definitions()}
+    for c in out:
+        if c.source not in sources() or not set(c.when_any_flag) <= ids:
+            raise ValueError(f"red_flags.yaml: caution {c.id} cites an unknown source or flag")
+    return out
 
 
 @cache
@@ -93,30 +135,79 @@ def test_definitions() -> tuple[TestDefinition, ...]:
     return tests
 
 
-def red_flags(facts: CaseFacts) -> tuple[RedFlag, ...]:
+def _evaluate_flags(facts: CaseFacts) -> list[tuple[RedFlagDefinition, Evidence]]:
     out = []
     for d in red_flag_definitions():
         parts = [evaluate(p, facts) for p in d.when_all]
-        if all_of(*parts).value is True:
-            evidence = "; ".join(p.source for p in parts if p.source) or d.label
-            out.append(RedFlag(id=d.id, label=d.label, category=d.category, severity=d.severity,
-                               evidence=evidence, source=d.source, status=d.status))
-    return tuple(out)
+        whole = all_of(*parts)
+        evidence = "; ".join(p.source for p in parts if p.source) or d.label
+        out.append((d, Evidence(whole.value, evidence, whole.missing)))
+    return out
 
 
-def assess(facts: CaseFacts) -> WorkupResult:
-    flags = red_flags(facts)
-    biopsy, reason = _biopsy_statement(facts, flags)
-    tests = tuple(_test_status(t, facts, flags, biopsy) for t in test_definitions())
+def _flag(d: RedFlagDefinition, ev: Evidence) -> RedFlag:
+    return RedFlag(id=d.id, label=d.label, category=d.category, severity=d.severity, evidence=ev.source or d.label,
+                   source=d.source, status=d.status)
+
+
+def red_flags(facts: CaseFacts) -> tuple[RedFlag, ...]:
+    return tuple(_flag(d, ev) for d, ev in _evaluate_flags(facts) if ev.value is True)
+
+
+def _exclusion_day(facts: CaseFacts, kind: str) -> dt.date | Literal[False] | None:
+    """The day ``kind`` was documented as excluded; None if undated; False if it is not excluded."""
+    if feature(facts, f"{kind}_confirmed").value is not False:
+        return False
+    days = [a.date for a in facts.case.alternative_diagnoses if a.kind == kind and a.status == "excluded"]
+    dated = [d for d in days if d is not None]
+    return max(dated) if dated and len(dated) == len(days) else None
+
+
+def assess(course: CaseFacts, presentation: CaseFacts | None = None) -> WorkupResult:
+    """``course``: the whole record (red flags); ``presentation``: the diagnostic window (biopsy advice)."""
+    presentation = presentation or course.presentation()
+    evaluated = _evaluate_flags(course)
+    raised = [(d, ev) for d, ev in evaluated if ev.value is True]
+    active, cleared = _clear_after_exclusion(course, raised)
+    flags = tuple(_flag(d, ev) for d, ev in active)
+    unanswered = tuple(dict.fromkeys(m for d, ev in evaluated if d.screen and ev.value is None for m in ev.missing))
+    mimics = tuple(proven_mimics(course))
+    biopsy, reason = biopsy_statement(presentation, flags, unanswered, mimics)
+    tests = tuple(_test_status(t, course, flags, biopsy) for t in test_definitions())
+    ids = {f.id for f in flags}
+    cautions = tuple(c.text for c in caution_definitions() if ids & set(c.when_any_flag) and not mimics)
     return WorkupResult(
-        red_flags=flags, tests=tests, biopsy=biopsy, biopsy_reason=reason,
-        malignancy_not_excluded=_not_excluded(facts, flags, "malignancy"),
-        infection_not_excluded=_not_excluded(facts, flags, "infection"),
+        proven_mimics=mimics, red_flags=flags, cleared_flags=tuple(cleared), unanswered_screens=unanswered,
+        cautions=cautions, tests=tests, biopsy=biopsy, biopsy_label=BIOPSY_LABELS[biopsy], biopsy_reason=reason,
+        malignancy_not_excluded=_not_excluded(course, flags, "malignancy"),
+        infection_not_excluded=_not_excluded(course, flags, "infection"),
     )
 
 
-def malignancy_flag_ids(flags: tuple[RedFlag, ...]) -> tuple[str, ...]:
-    return tuple(f.id for f in flags if f.category in ("malignancy", "both") and f.severity == "urgent")
+def _clear_after_exclusion(course: CaseFacts, raised: list[tuple[RedFlagDefinition, Evidence]]
+                           ) -> tuple[list[tuple[RedFlagDefinition, Evidence]], list[RedFlag]]:
+    """A flag stays up, with its date, until its mimic is documented as excluded; a flag raised again by
+    results after the exclusion stays up."""
+    active, cleared = [], []
+    for d, ev in raised:
+        kinds = ("malignancy", "infection") if d.category == "both" else (d.category,)
+        days = [_exclusion_day(course, k) for k in kinds]
+        if any(day is False for day in days):
+            active.append((d, ev))
+            continue
+        dated = [day for day in days if isinstance(day, dt.date)]
+        if len(dated) == len(days):
+            later = all_of(*(evaluate(p, course.after(max(dated))) for p in d.when_all))
+            if later.value is True:
+                active.append((d, ev))
+                continue
+        kinds_text = " and ".join(kinds)
+        cleared.append(_flag(d, Evidence(True, f"{ev.source}; cleared: {kinds_text} documented as excluded")))
+    return active, cleared
+
+
+def malignancy_flag_labels(flags: tuple[RedFlag, ...]) -> tuple[str, ...]:
+    return tuple(f.label for f in flags if f.category in ("malignancy", "both") and f.severity == "urgent")
 
 
 def _not_excluded(facts: CaseFacts, flags: tuple[RedFlag, ...], kind: str) -> bool:
@@ -124,35 +215,48 @@ def _not_excluded(facts: CaseFacts, flags: tuple[RedFlag, ...], kind: str) -> bo
     relevant = [f for f in flags if f.category in (kind, "both") and f.severity == "urgent"]
     if not relevant:
         return False
-    return facts.feature(f"{kind}_confirmed").value is not False
+    return feature(facts, f"{kind}_confirmed").value is not False
 
 
-def _biopsy_statement(facts: CaseFacts, flags: tuple[RedFlag, ...]) -> tuple[BiopsyStatement, str]:
+def biopsy_statement(facts: CaseFacts, flags: tuple[RedFlag, ...], unanswered: tuple[str, ...],
+                     mimics: tuple[str, ...] = ()) -> tuple[BiopsyStatement, str]:
+    """The one biopsy statement of the record, read from the presentation and the course's flags."""
+    if mimics:
+        return "not_applicable", ("Another diagnosis is proven (" + "; ".join(mimics) + "): the CNO criteria "
+                                  "do not apply and the biopsy question is for that diagnosis.")
     if facts.case.biopsies:
         last = max(facts.case.biopsies, key=lambda b: b.date)
-        return "done", f"Bone biopsy done on {last.date} (culture {last.culture})."
+        culture = {"negative": "no growth", "positive": "culture positive", "pending": "culture awaited",
+                   "not_done": "no culture taken", None: "culture not reported"}[last.culture]
+        return "done", f"Bone biopsy done on {last.date.isoformat()} ({culture})."
     if not facts.lesions:
-        return "undetermined", "No lesion recorded on imaging yet: the need for biopsy cannot be judged."
+        return "undetermined", "No lesion recorded on imaging yet: the need for a biopsy cannot be judged."
     urgent = [f.label for f in flags if f.severity == "urgent"]
-    crp_high = evaluate(_biopsy_crp_rule(), facts).value
     if urgent:
-        return "needed", ("Biopsy needed: " + "; ".join(urgent) +
-                          ". Send for histology and bacterial, fungal and mycobacterial culture.")
-    if crp_high:
-        cut = _biopsy_crp_rule()
-        return "needed", f"Biopsy needed: CRP of {cut.value:g} {cut.unit} or more (Bristol criterion 2 applies)."
-    screen = [m for m in (*facts.feature("cytopenia").missing, *facts.lab("crp").missing)]
-    if screen:
-        return "undetermined", ("Complete the basic screen before deciding on biopsy; missing: "
-                                + ", ".join(dict.fromkeys(screen)) + ".")
-    typical = any(v.value for v in (facts.feature("clavicle_only"), facts.feature("symmetric_lesions"),
-                                    facts.feature("associated_condition")))
-    if typical:
-        return "not_needed_if_typical", (
-            "Biopsy may be spared: typical distribution (clavicle or symmetric lesions) or associated psoriasis, "
-            "palmoplantar pustulosis or IBD, and no red flag. Revisit if the course is atypical.")
-    return "advisable", ("Biopsy advisable: the distribution is not typical enough to spare it "
-                         "(not clavicle-only, not symmetric, no associated psoriasis/PPP/IBD).")
+        return "needed", ("Biopsy is recommended (Zhao, Laxer and Ferguson 2017; published mimic cases) because of: "
+                          + "; ".join(urgent) + ". Histology and bacterial, fungal and mycobacterial culture.")
+    cut = _biopsy_crp_rule()
+    if evaluate(cut, facts).value is True:
+        return "needed", (f"Biopsy is recommended by the Bristol criteria: CRP of {cut.value:g} {cut.unit} or more "
+                          "in the diagnostic window (criterion 2 applies).")
+    caution = [f.label for f in flags if f.severity == "caution"]
+    if caution:
+        return "advisable", ("Biopsy advisable: caution flag(s) up (" + "; ".join(caution) + "), so the criteria "
+                             "that allow deferring a biopsy do not apply yet.")
+    crp_missing = evaluate(cut, facts).missing
+    if unanswered or crp_missing:
+        asks = ", ".join(dict.fromkeys((*unanswered, *crp_missing)))
+        return "undetermined", ("Not yet decidable: the criteria would allow deferring biopsy only when every "
+                                f"red-flag screen is recorded and negative. Still to record: {asks}.")
+    typical = [feature(facts, "carra_typical_distribution"), feature(facts, "associated_condition")]
+    if any(t.value is True for t in typical):
+        why = "; ".join(t.source for t in typical if t.value is True and t.source)
+        return "not_needed_if_typical", (f"The criteria would allow deferring biopsy ({why}; every red-flag screen "
+                                         "recorded and negative; CARRA 2018, Zhao/Laxer/Ferguson 2017). Revisit if "
+                                         "the course becomes atypical.")
+    return "advisable", ("Biopsy advisable: the distribution is not the typical one that allows deferring it "
+                         "(clavicle, or symmetric long-bone metaphyseal/epiphyseal lesions) and no psoriasis, "
+                         "palmoplantar pustulosis or IBD is recorded.")
 
 
 @cache
@@ -168,19 +272,20 @@ def _test_status(t: TestDefinition, facts: CaseFacts, flags: tuple[RedFlag, ...]
     if t.labs and labs:
         done = {r.test for r in labs if r.result != "pending"}
         if set(t.labs) <= done or (t.id == "autoimmune_panel" and done):
-            return _status(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
+            return TestStatus(id=t.id, label=t.label, status="done", detail=_latest_detail(labs))
         if any(r.result == "pending" for r in labs):
-            return _status(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
+            return TestStatus(id=t.id, label=t.label, status="pending", detail="ordered, result awaited")
     if t.imaging and any(s.modality in t.imaging for s in facts.case.imaging):
         last = max((s for s in facts.case.imaging if s.modality in t.imaging), key=lambda s: s.date)
-        return _status(id=t.id, label=t.label, status="done", detail=f"{last.modality} {last.date}")
+        return TestStatus(id=t.id, label=t.label, status="done", detail=f"{label('modalities', last.modality)} "
+                                                                          f"{last.date.isoformat()}")
     if t.biopsy and facts.case.biopsies:
-        return _status(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
+        return TestStatus(id=t.id, label=t.label, status="done", detail=f"biopsy {facts.case.biopsies[-1].date}")
     advisable = _advisable(t.advisable, facts, flags, biopsy)
     detail = t.detail or ""
     if advisable and t.labs and labs:
         detail = (detail + "; " if detail else "") + "partly done: " + _latest_detail(labs)
-    return _status(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
+    return TestStatus(id=t.id, label=t.label, status="advisable" if advisable else "optional", detail=detail)
 
 
 def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFlag, ...], biopsy: str) -> bool:
@@ -190,11 +295,13 @@ def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFla
         return False
     assert isinstance(rule, dict)
     if "feature" in rule:
-        return facts.feature(rule["feature"]).value is True
+        return feature(facts, rule["feature"]).value is True
     if "any_flag_category" in rule:
         return any(f.category in (rule["any_flag_category"], "both") for f in flags)
+    if "any_flag" in rule:
+        return any(f.id in rule["any_flag"] for f in flags)
     if "not_excluded" in rule:
-        return facts.feature(f"{rule['not_excluded']}_confirmed").value is not False
+        return feature(facts, f"{rule['not_excluded']}_confirmed").value is not False
     if "biopsy" in rule:
         return biopsy in ("needed", "advisable")
     raise ValueError(f"workup_tests.yaml: unknown advisable rule {rule!r}")
@@ -202,8 +309,4 @@ def _advisable(rule: str | dict[str, Any], facts: CaseFacts, flags: tuple[RedFla
 
 def _latest_detail(labs: list[Any]) -> str:
     last = max(labs, key=lambda r: r.date)
-    return f"latest {last.test} {last.date}"
-
-
-def _status(*, id: str, label: str, status: TestState, detail: str) -> TestStatus:
-    return TestStatus(id=id, label=label, status=status, detail=detail)
+    return f"latest {lab_tests()[last.test].name} {last.date.isoformat()}"

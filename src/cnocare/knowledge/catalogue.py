@@ -83,6 +83,9 @@ class Loinc(Frozen):
 class LabTest(Frozen):
     id: str
     label: str
+    short: str | None = Field(default=None, description="The clinic's short name, e.g. CRP, Hb")
+    against_cno: Literal["high", "low", "both"] | None = Field(
+        default=None, description="Which direction argues against CNO; picks the decisive result in a window")
     kind: Literal["quantitative", "qualitative", "culture"]
     unit: str | None = None
     units: dict[str, float] = Field(default_factory=dict)
@@ -98,6 +101,10 @@ class LabTest(Frozen):
             if self.possible is None or self.usual is None:
                 raise ValueError(f"labs.yaml: {self.id} needs possible and usual limits")
         return self
+
+    @property
+    def name(self) -> str:
+        return self.short or self.label
 
     def to_canonical(self, value: float, unit: str) -> float:
         """Convert ``value`` in ``unit`` to the canonical unit; KeyError for an unknown unit."""
@@ -147,6 +154,20 @@ def _bone_index() -> dict[str, BoneSite]:
 def lab_tests() -> dict[str, LabTest]:
     raw = _read("labs.yaml")["tests"]
     return {key: LabTest(id=key, **value) for key, value in raw.items()}
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    """Human words for vocabulary ids, by group (symptoms, findings, histology, ...)."""
+    raw = _read("labels.yaml")
+    return {group: dict(words) for group, words in raw.items() if group != "version"}
+
+
+def label(group: str, value: str | None) -> str:
+    """The clinic's word for ``value`` in ``group``; the id itself only if the file lacks it."""
+    if value is None:
+        return "not reported"
+    return labels().get(group, {}).get(value, value.replace("_", " "))
 
 
 def validate_all() -> None:

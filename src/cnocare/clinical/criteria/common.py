@@ -1,4 +1,5 @@
-"""Pieces every instrument module shares: citation, conditional warnings, the points runner."""
+"""Pieces every instrument module shares: citation, conditional warnings, the points runner, and the
+answer when another diagnosis is proven."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from collections.abc import Sequence
 from cnocare.clinical.criteria.definition import InstrumentDefinition
 from cnocare.clinical.criteria.points import classify, evaluate, score_items, tidy
 from cnocare.clinical.facts import CaseFacts
-from cnocare.clinical.result import Citation, InstrumentResult
+from cnocare.clinical.features import feature
+from cnocare.clinical.logic import Evidence
+from cnocare.clinical.result import Citation, InstrumentResult, result_item
 from cnocare.knowledge.catalogue import sources
 
 
@@ -25,17 +28,34 @@ def threshold_text(defn: InstrumentDefinition) -> str | None:
     return None if t is None else f"{t.op} {tidy(t.value)}"
 
 
+def mimic_result(defn: InstrumentDefinition, mimic: Evidence, *, window: str) -> InstrumentResult:
+    """A proven alternative diagnosis: the diagnostic criteria do not apply, and the result says why."""
+    return InstrumentResult(
+        instrument=defn.id, version=defn.version, title=defn.title, status="not_applicable", score=None,
+        range=None, threshold=threshold_text(defn), classification="not_met",
+        items=(result_item(id="proven_mimic", value=True, points=None, source=mimic.source,
+                           label="Another diagnosis is proven"),),
+        missing=(), warnings=tuple(defn.warnings),
+        explanation=f"Does not apply: another diagnosis is proven ({mimic.source}). CNO criteria describe a "
+                    "diagnosis of exclusion and are not used once a mimic is proven.",
+        citation=citation_of(defn), verification=defn.verification, window=window,
+    )
+
+
 def run_points(defn: InstrumentDefinition, facts: CaseFacts, *, extra_warnings: Sequence[str] = ()) -> InstrumentResult:
     assert defn.threshold is not None
+    mimic = feature(facts, "proven_mimic")
+    if mimic.value is True:
+        return mimic_result(defn, mimic, window=facts.window.description)
     scored = score_items(defn.items, facts, aggregation=defn.aggregation)
     label = classify(scored, defn.threshold.op, defn.threshold.value)
     complete = scored.complete
     low, high = tidy(scored.low), tidy(scored.high)
-    counted = ", ".join(f"{i.id} {i.points}" for i in scored.items if i.value is True) or "none"
+    counted = ", ".join(f"{i.label or i.id} (+{i.points})" for i in scored.items if i.value is True) or "none"
     if complete:
         head = f"Score {low} of {tidy(defn.max_score or scored.high)} (threshold {threshold_text(defn)}). "
     else:
-        head = (f"Attainable range {low}-{high} with {len(scored.missing)} input(s) missing "
+        head = (f"Attainable range {low}–{high} with {len(scored.missing)} input(s) missing "
                 f"(threshold {threshold_text(defn)}). ")
     explanation = head + f"Items that counted: {counted}. " + defn.interpretation[label]
     return InstrumentResult(
@@ -53,4 +73,5 @@ def run_points(defn: InstrumentDefinition, facts: CaseFacts, *, extra_warnings: 
         explanation=explanation,
         citation=citation_of(defn),
         verification=defn.verification,
+        window=facts.window.description,
     )

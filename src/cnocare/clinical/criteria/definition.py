@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cnocare.clinical.facts import FEATURES, MEASURES
+from cnocare.clinical.facts import MEASURES
+from cnocare.clinical.features import FEATURES
 from cnocare.knowledge.catalogue import Verification, lab_tests, read_data_file, sources
 
 

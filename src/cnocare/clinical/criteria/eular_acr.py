@@ -13,10 +13,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cnocare.clinical.criteria.common import citation_of, conditional_warnings, threshold_text
+from cnocare.clinical.criteria.common import citation_of, conditional_warnings, mimic_result, threshold_text
 from cnocare.clinical.criteria.definition import InstrumentDefinition, ItemDefinition, load_definition
 from cnocare.clinical.criteria.points import classify, evaluate, score_items, tidy
 from cnocare.clinical.facts import CaseFacts
+from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, all_of, any_of
 from cnocare.clinical.result import Classification, InstrumentResult, ResultItem, Status, result_item
 
@@ -73,19 +74,30 @@ def definition() -> InstrumentDefinition:
 
 def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> InstrumentResult:
     defn = definition()
+    mimic = feature(facts, "proven_mimic")
+    if mimic.value is True:
+        return mimic_result(defn, mimic, window=facts.window.description)
     entry = {i.id: evaluate(i.when, facts) for i in defn.entry}
     excl = {i.id: evaluate(i.when, facts) for i in defn.exclusions}
     entry_met = all_of(*entry.values())
     excluded = any_of(*excl.values())
-    items = [result_item(id=k, value=v.value, points=None, source=v.source) for k, v in (entry | excl).items()]
+    labels = {i.id: i.label for i in (*defn.entry, *defn.exclusions)}
+    items = [result_item(id=k, value=v.value, points=None, source=v.shown, label=labels[k])
+             for k, v in (entry | excl).items()]
     warnings = [*defn.warnings, *conditional_warnings(defn, facts)]
     if weights is not None and weights.synthetic:
         warnings.append(f"SYNTHETIC weights table {weights.table_version!r}: for software tests only.")
 
     if entry_met.value is False or excluded.value is True:
-        reason = "an entry criterion is not met" if entry_met.value is False else "an exclusion is present"
+        if entry_met.value is False:
+            failed = [f"{labels[k]} ({v.source})" if v.source else labels[k] for k, v in entry.items()
+                      if v.value is False]
+            reason = "entry criterion not met: " + "; ".join(failed)
+        else:
+            found = [f"{labels[k]} ({v.source})" if v.source else labels[k] for k, v in excl.items() if v.value]
+            reason = "exclusion present: " + "; ".join(found)
         return _result(defn, "not_applicable", "not_met", None, None, items, (), warnings,
-                       f"{defn.interpretation['not_applicable']} ({reason}).")
+                       f"{defn.interpretation['not_applicable']} ({reason}).", facts)
     gate_missing = (*entry_met.missing, *excluded.missing)
 
     if weights is None:
@@ -93,7 +105,7 @@ def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> Instrume
         text = (f"Weights not loaded: the published point table is not bundled, so no score is given. "
                 f"Entry criteria: {_state(entry_met)}; exclusions: {_state(excluded, negative=True)}.")
         return _result(defn, "incomplete", "indeterminate", None, None, items, (*gate_missing, WEIGHTS_MISSING),
-                       [*warnings, "Weights not loaded."], text)
+                       [*warnings, "Weights not loaded."], text, facts)
 
     assert defn.threshold is not None
     scored = score_items(weights.items, facts, aggregation=weights.aggregation)
@@ -103,24 +115,24 @@ def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> Instrume
     label: Classification = by_score if (gate_open or by_score == "not_met") else "indeterminate"
     complete = gate_open and scored.complete
     low, high = tidy(scored.low), tidy(scored.high)
-    text = (f"Score {low}" if scored.complete else f"Attainable range {low}-{high}") + \
+    text = (f"Score {low}" if scored.complete else f"Attainable range {low}–{high}") + \
         f" (threshold {threshold_text(defn)}; table {weights.table_version}). Entry: {_state(entry_met)}; " \
         f"exclusions: {_state(excluded, negative=True)}. {defn.interpretation[label]}"
     return _result(defn, "complete" if complete else "incomplete", label, low if complete else None, (low, high),
-                   items, (*gate_missing, *scored.missing), warnings, text)
+                   items, (*gate_missing, *scored.missing), warnings, text, facts)
 
 
 def _captures(defn: InstrumentDefinition, facts: CaseFacts) -> list[ResultItem]:
     out = []
     for cap in defn.captures:
         if cap.feature is not None:
-            ev = facts.feature(cap.feature)
-            out.append(result_item(id=cap.id, value=ev.value, points=None, source=ev.source))
+            ev = feature(facts, cap.feature)
+            out.append(result_item(id=cap.id, value=ev.value, points=None, source=ev.shown, label=cap.label))
         else:
             assert cap.measure is not None
             m = facts.measure(cap.measure)
             out.append(result_item(id=cap.id, value=None if m.value is None else round(m.value, 2), points=None,
-                                  source=m.source))
+                                   source=m.source, label=cap.label))
     return out
 
 
@@ -134,10 +146,10 @@ def _state(ev: Evidence, *, negative: bool = False) -> str:
 
 def _result(defn: InstrumentDefinition, status: Status, label: Classification, score: float | int | None,
             rng: tuple[float | int, float | int] | None, items: list[ResultItem], missing: tuple[str, ...],
-            warnings: list[str], explanation: str) -> InstrumentResult:
+            warnings: list[str], explanation: str, facts: CaseFacts) -> InstrumentResult:
     return InstrumentResult(
         instrument=defn.id, version=defn.version, title=defn.title, status=status, score=score, range=rng,
         threshold=threshold_text(defn), classification=label, items=tuple(items),
         missing=tuple(dict.fromkeys(missing)), warnings=tuple(warnings), explanation=explanation,
-        citation=citation_of(defn), verification=defn.verification,
+        citation=citation_of(defn), verification=defn.verification, window=facts.window.description,
     )

@@ -23,6 +23,6 @@ def definition() -> InstrumentDefinition:
 def assess(facts: CaseFacts, *, malignancy_flags: tuple[str, ...] = ()) -> InstrumentResult:
     extra: tuple[str, ...] = ()
     if malignancy_flags:
-        extra = ("UNRELIABLE here: malignancy red flag(s) present (" + ", ".join(malignancy_flags)
+        extra = ("UNRELIABLE here: malignancy red flag(s) present (" + "; ".join(malignancy_flags)
                  + "). This score does not separate CNO from malignancy.",)
     return run_points(definition(), facts, extra_warnings=extra)

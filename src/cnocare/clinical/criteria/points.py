@@ -12,22 +12,26 @@ from dataclasses import dataclass
 
 from cnocare.clinical.criteria.definition import ItemDefinition, Predicate
 from cnocare.clinical.facts import CaseFacts
-from cnocare.clinical.logic import Evidence
+from cnocare.clinical.features import feature
+from cnocare.clinical.logic import Evidence, Interval
 from cnocare.clinical.result import Classification, ResultItem, classify_range, result_item
 
 
 def evaluate(predicate: Predicate, facts: CaseFacts) -> Evidence:
     if predicate.feature is not None:
-        return facts.feature(predicate.feature)
+        return feature(facts, predicate.feature)
     assert predicate.measure is not None and predicate.op is not None
-    m = facts.measure(predicate.measure)
-    if m.value is None:
+    m = facts.measure(predicate.measure, predicate.op)
+    iv = m.interval
+    if iv is None:
         return Evidence(None, None, m.missing)
     # Round away float noise from unit conversion and derivation (10 % x 2.2 = 0.22000000000000003),
     # so a value exactly on a published boundary lands on the side the paper intends.
-    value, cut = round(m.value, 9), round(predicate.canonical_cut(), 9)
-    hit = {"<": value < cut, "<=": value <= cut, ">": value > cut, ">=": value >= cut,
-           "==": value == cut}[predicate.op]
+    cut = round(predicate.canonical_cut(), 9)
+    hit = Interval(round(iv.lo, 9), round(iv.hi, 9) if iv.hi != float("inf") else iv.hi, iv.lo_open,
+                   iv.hi_open).compare(predicate.op, cut)
+    if hit is None:  # a censored result or an age bound that straddles the cut-off
+        return Evidence(None, m.source, m.missing or (f"{predicate.measure} (exact value)",))
     return Evidence(hit, m.source)
 
 
@@ -54,7 +58,7 @@ def score_items(items: Sequence[ItemDefinition], facts: CaseFacts, *, aggregatio
         ev = evaluate(item.when, facts)
         pts = float(item.points or 0)
         given: float | None = None if ev.value is None else (pts if ev.value else 0.0)
-        results.append(result_item(id=item.id, value=ev.value, points=_tidy(given), source=ev.source))
+        results.append(result_item(id=item.id, value=ev.value, points=_tidy(given), source=ev.shown, label=item.label))
         for name in ev.missing:
             missing.setdefault(name, None)
         lo = pts if ev.value is True else 0.0
