@@ -14,7 +14,7 @@ from cnocare.records.accounts.api_tokens import create_api_token
 from cnocare.records.accounts.service import find_by_username
 
 CONTRACT_KEYS = ["instrument", "version", "title", "status", "score", "range", "threshold", "classification",
-                 "items", "missing", "warnings", "explanation", "citation", "verification"]
+                 "items", "missing", "warnings", "explanation", "citation", "verification", "window"]
 
 
 def token_for(clinic: Clinic, username: str, scopes: list[str]) -> str:

@@ -109,7 +109,7 @@ def test_adding_a_crp_updates_the_assessment_panel(ada: TestClient, clinic: Clin
     form_post(ada, f"/patients/{patient_id}/labs/new?test=crp", test="crp", date="2026-03-02", value="12",
               unit="mg/L")
     panel = ada.get(f"/patients/{patient_id}/assessment").text
-    assert "crp 12 mg/L (lab 2026-03-02)" in panel
+    assert "CRP 12 mg/L on 2026-03-02" in panel
 
 
 def _edit(client: TestClient, url: str, version: str, **data: object) -> object:
@@ -152,14 +152,12 @@ def test_voiding_a_record_takes_it_off_the_timeline(ada: TestClient, clinic: Cli
     assert "naproxen" not in ada.get(f"/patients/{patient_id}").text
 
 
-def test_an_imaging_study_with_a_lesion_missing_its_side_is_refused_beside_that_lesion(
-        ada: TestClient, clinic: Clinic) -> None:
+def test_an_imaging_study_may_leave_the_side_of_a_paired_bone_unreported(ada: TestClient, clinic: Clinic) -> None:
     patient_id = new_patient(ada, clinic)
     response = form_post(ada, f"/patients/{patient_id}/imaging/new", date="2026-03-02", modality="mri",
                          lesion_count="1", **{"lesions-0-site": "femur", "lesions-0-findings": "marrow_oedema"})
-    assert response.status_code == 422
-    assert "paired bone femur" in response.text
-    assert re.search(r'id="f-lesions-0-side"[^>]*aria-invalid="true"', response.text)
+    assert response.status_code in (200, 303), response.text[:500]
+    assert "Femur" in ada.get(f"/patients/{patient_id}/assessment").text
 
 
 def test_a_blood_count_saves_every_value_or_none(ada: TestClient, clinic: Clinic) -> None:

@@ -64,8 +64,9 @@ def check_range(r: LabResult, case: Case, table: ReferenceTable) -> RangeCheck:
         below = None if lo is None else iv.compare("<", lo)
         above = None if hi is None else iv.compare(">", hi)
         text = f"laboratory range {_num(lo)}–{_num(hi)} {unit}"
-        missing = () if lo is not None and hi is not None else (f"{lab_tests()[r.test].name} reference range",)
-        return RangeCheck(r, below, above, text, missing)
+        gap: tuple[str, ...] = () if lo is not None and hi is not None else (
+            f"{lab_tests()[r.test].name} reference range",)
+        return RangeCheck(r, below, above, text, gap)
     age = case.age_on(r.date)
     # Age unknown: every band of the table applies, so only a result outside all of them is decided.
     bands = table.bands_for(r.test, age, case.patient.sex) if age is not None else table.all_bands(r.test,
