@@ -205,7 +205,9 @@ def _any_finding(finding: str, *, vertebral: bool = False) -> Fact:
 
     def fact(f: CaseFacts) -> Evidence:
         if vertebral and f.lesions and not any(les.site in spine for _, _, les in f.lesions):
-            return Evidence(False, "no vertebral lesion recorded")
+            if f.whole_body_done:
+                return Evidence(False, "no vertebral lesion on whole-body imaging")
+            return unknown(WHOLE_BODY_MISSING, source="no vertebral lesion on the imaging recorded so far")
         return f.lesion_finding(finding, where=(lambda les: les.site in spine) if vertebral else (lambda les: True))
     return fact
 
