@@ -18,7 +18,7 @@ from cnocare.casefile import CaseFileError, load_case
 from cnocare.clinical.assess import CaseAssessment, assess_case
 from cnocare.clinical.criteria import registry
 from cnocare.clinical.criteria.eular_acr import WeightsTable, load_weights
-from cnocare.knowledge.catalogue import bone_sites, validate_all
+from cnocare.knowledge.catalogue import bone_sites
 from cnocare.knowledge.reference_intervals import load_reference_intervals
 
 app = typer.Typer(help="cnocare: care platform for chronic nonbacterial osteomyelitis (CNO/CRMO).",
@@ -52,7 +52,7 @@ def assess(
         help="The site's own default reference intervals (YAML, docs/reference-intervals.md)")] = None,
 ) -> None:
     """Assess case files: every instrument, the subtype and the exclusion work-up."""
-    validate_all()
+    registry.validate_all()
     weights = _weights(eular_weights)
     table = None
     if reference_intervals is not None:
@@ -84,7 +84,7 @@ def instruments(
     format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
 ) -> None:
     """List the instruments with version, citation and verification status."""
-    validate_all()
+    registry.validate_all()
     infos = registry.catalogue()
     if format is Format.json:
         typer.echo(json.dumps([dataclasses.asdict(i) for i in infos], indent=2, ensure_ascii=False))
@@ -131,7 +131,7 @@ def serve(
     from cnocare.records.db import database_url, upgrade
     from cnocare.web.app import create_app
 
-    validate_all()
+    registry.validate_all()
     url = database_url()
     login = None
     if demo:

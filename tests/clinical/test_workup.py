@@ -15,8 +15,9 @@ from builders import biopsy, build_case, lab, symptom
 
 from cnocare.clinical.assess import assess_case
 from cnocare.clinical.facts import CaseFacts
-from cnocare.clinical.workup import WorkupResult, assess, red_flag_definitions
+from cnocare.clinical.workup import WorkupResult, assess
 from cnocare.knowledge.catalogue import read_data_file
+from cnocare.knowledge.workup import red_flag_definitions
 
 BASE: dict[str, Any] = {"lesions": ["clavicle:left", "tibia:left"]}  # multifocal: fires no flag by itself
 

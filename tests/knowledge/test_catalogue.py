@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from cnocare.clinical.criteria import registry
-from cnocare.clinical.workup import red_flag_definitions
-from cnocare.clinical.workup import test_definitions as workup_tests
 from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests, read_data_file, sources, validate_all
+from cnocare.knowledge.workup import red_flag_definitions
+from cnocare.knowledge.workup import test_definitions as workup_tests
 
 SECONDARY_OR_BETTER = {"verified", "verified-by-derivation", "secondary"}
 

@@ -13,15 +13,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cnocare.clinical.criteria import bristol
-from cnocare.clinical.criteria.definition import Predicate
+from cnocare.clinical.criteria.common import check_names
 from cnocare.clinical.criteria.points import evaluate
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature, proven_mimics
 from cnocare.clinical.logic import Evidence, all_of
-from cnocare.knowledge.catalogue import Verification, lab_tests, label, read_data_file, sources
+from cnocare.knowledge.catalogue import Verification, lab_tests, label
+from cnocare.knowledge.instruments import Predicate, names_in
+from cnocare.knowledge.workup import (
+    Category,
+    RedFlagDefinition,
+    TestDefinition,
+    caution_definitions,
+    red_flag_definitions,
+    test_definitions,
+)
 
 BiopsyStatement = Literal["needed", "advisable", "not_needed_if_typical", "done", "undetermined", "not_applicable"]
-Category = Literal["malignancy", "infection", "both"]
 
 BIOPSY_LABELS: dict[str, str] = {
     "needed": "biopsy recommended",
@@ -37,18 +45,6 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class RedFlagDefinition(Frozen):
-    id: str
-    label: str
-    category: Category
-    severity: Literal["urgent", "caution"]
-    when_all: tuple[Predicate, ...]
-    source: str
-    status: Verification
-    screen: bool = True  # must be recorded and negative before biopsy may be deferred
-    note: str | None = None
-
-
 class RedFlag(Frozen):
     id: str
     label: str
@@ -57,25 +53,6 @@ class RedFlag(Frozen):
     evidence: str
     source: str
     status: Verification
-
-
-class CautionDefinition(Frozen):
-    id: str
-    when_any_flag: tuple[str, ...]
-    text: str
-    source: str
-    status: Verification
-
-
-class TestDefinition(Frozen):
-    id: str
-    label: str
-    labs: tuple[str, ...] = ()
-    imaging: tuple[str, ...] = ()
-    biopsy: bool = False
-    advisable: str | dict[str, Any]
-    source: str
-    detail: str | None = None
 
 
 TestState = Literal["done", "pending", "advisable", "optional"]
@@ -103,41 +80,17 @@ class WorkupResult(Frozen):
 
 
 @cache
-def _data() -> dict[str, Any]:
-    return read_data_file("red_flags.yaml")
-
-
-@cache
-def red_flag_definitions() -> tuple[RedFlagDefinition, ...]:
-    flags = tuple(RedFlagDefinition(**f) for f in _data()["flags"])
-    for f in flags:
-        if f.source not in sources():
-            raise ValueError(f"red_flags.yaml: {f.id} cites unknown source {f.source!r}")
+def checked_flags() -> tuple[RedFlagDefinition, ...]:
+    """The red flags, with every fact they name checked against the core."""
+    flags = red_flag_definitions()
+    check_names("knowledge/data/red_flags.yaml", names_in([p for f in flags for p in f.when_all]))
+    caution_definitions()
     return flags
-
-
-@cache
-def caution_definitions() -> tuple[CautionDefinition, ...]:
-    out = tuple(CautionDefinition(**c) for c in _data().get("cautions", ()))
-    ids = {f.id for f in red_flag_definitions()}
-    for c in out:
-        if c.source not in sources() or not set(c.when_any_flag) <= ids:
-            raise ValueError(f"red_flags.yaml: caution {c.id} cites an unknown source or flag")
-    return out
-
-
-@cache
-def test_definitions() -> tuple[TestDefinition, ...]:
-    tests = tuple(TestDefinition(**t) for t in read_data_file("workup_tests.yaml")["tests"])
-    for t in tests:
-        if t.source not in sources():
-            raise ValueError(f"workup_tests.yaml: {t.id} cites unknown source {t.source!r}")
-    return tests
 
 
 def _evaluate_flags(facts: CaseFacts) -> list[tuple[RedFlagDefinition, Evidence]]:
     out = []
-    for d in red_flag_definitions():
+    for d in checked_flags():
         parts = [evaluate(p, facts) for p in d.when_all]
         whole = all_of(*parts)
         evidence = "; ".join(p.source for p in parts if p.source) or d.label

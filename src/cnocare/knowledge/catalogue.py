@@ -171,10 +171,9 @@ def label(group: str, value: str | None) -> str:
 
 
 def validate_all() -> None:
-    """Load and validate every knowledge file; raises ValueError naming the file on a defect."""
+    """Load and validate the catalogue files; ValueError names the file. The clinical core's
+    ``criteria.registry.validate_all`` adds the instruments and checks the names they use."""
     sources()
     bone_catalogue()
     lab_tests()
-    from cnocare.clinical.criteria import registry  # local: instruments live in the clinical core
-
-    registry.load_all()
+    labels()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from cnocare.clinical.criteria.common import citation_of, mimic_result
-from cnocare.clinical.criteria.definition import InstrumentDefinition, load_definition
+from cnocare.clinical.criteria.common import checked, citation_of, mimic_result
 from cnocare.clinical.criteria.points import evaluate
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, all_of, any_of, negate
 from cnocare.clinical.result import InstrumentResult, result_item
+from cnocare.knowledge.instruments import InstrumentDefinition, load_definition
 
 DERIVED_LABELS = {
     "typical_clinical": "Typical clinical picture (bone pain, no significant inflammation or infection)",
@@ -30,7 +30,7 @@ DERIVED_LABELS = {
 
 @cache
 def definition() -> InstrumentDefinition:
-    return load_definition("bristol-2016")
+    return checked(load_definition("bristol-2016"))
 
 
 def assess(facts: CaseFacts, *, biopsy_advice: str | None = None) -> InstrumentResult:

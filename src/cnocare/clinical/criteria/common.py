@@ -5,13 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cnocare.clinical.criteria.definition import InstrumentDefinition
 from cnocare.clinical.criteria.points import classify, evaluate, score_items, tidy
-from cnocare.clinical.facts import CaseFacts
-from cnocare.clinical.features import feature
+from cnocare.clinical.facts import MEASURES, CaseFacts
+from cnocare.clinical.features import FEATURES, feature
 from cnocare.clinical.logic import Evidence
 from cnocare.clinical.result import Citation, InstrumentResult, result_item
 from cnocare.knowledge.catalogue import sources
+from cnocare.knowledge.instruments import InstrumentDefinition
+
+
+def check_names(where: str, names: tuple[set[str], set[str]]) -> None:
+    """Every fact and measure a knowledge file names must exist in the core; ValueError names the file."""
+    features, measures = names
+    unknown_f, unknown_m = sorted(features - set(FEATURES)), sorted(measures - MEASURES)
+    if unknown_f:
+        raise ValueError(f"{where}: unknown feature {unknown_f[0]!r}; known: {', '.join(sorted(FEATURES))}")
+    if unknown_m:
+        raise ValueError(f"{where}: unknown measure {unknown_m[0]!r}; known: {', '.join(sorted(MEASURES))}")
+
+
+def checked(defn: InstrumentDefinition) -> InstrumentDefinition:
+    check_names(f"knowledge/data/instruments/{defn.id}.yaml", defn.names())
+    return defn
 
 
 def citation_of(defn: InstrumentDefinition) -> Citation:

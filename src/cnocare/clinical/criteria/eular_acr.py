@@ -13,13 +13,20 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cnocare.clinical.criteria.common import citation_of, conditional_warnings, mimic_result, threshold_text
-from cnocare.clinical.criteria.definition import InstrumentDefinition, ItemDefinition, load_definition
+from cnocare.clinical.criteria.common import (
+    check_names,
+    checked,
+    citation_of,
+    conditional_warnings,
+    mimic_result,
+    threshold_text,
+)
 from cnocare.clinical.criteria.points import classify, evaluate, score_items, tidy
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, all_of, any_of
 from cnocare.clinical.result import Classification, InstrumentResult, ResultItem, Status, result_item
+from cnocare.knowledge.instruments import InstrumentDefinition, ItemDefinition, load_definition, names_in
 
 WEIGHTS_MISSING = "EULAR/ACR 2025 weights table (not bundled: load a checked table)"
 
@@ -55,6 +62,7 @@ class WeightsTable(BaseModel):
             raise ValueError(f"no items for domain(s): {', '.join(sorted(missing))}")
         if len({i.id for i in self.items}) != len(self.items):
             raise ValueError("duplicate item id")
+        check_names("weights table", names_in([i.when for i in self.items]))
         return self
 
 
@@ -69,7 +77,7 @@ def load_weights(path: Path) -> WeightsTable:
 
 @cache
 def definition() -> InstrumentDefinition:
-    return load_definition("eular-acr-2025")
+    return checked(load_definition("eular-acr-2025"))
 
 
 def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> InstrumentResult:

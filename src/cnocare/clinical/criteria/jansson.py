@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from cnocare.clinical.criteria.common import run_points
-from cnocare.clinical.criteria.definition import InstrumentDefinition, load_definition
+from cnocare.clinical.criteria.common import checked, run_points
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.result import InstrumentResult
+from cnocare.knowledge.instruments import InstrumentDefinition, load_definition
 
 
 @cache
 def definition() -> InstrumentDefinition:
-    return load_definition("jansson-2009")
+    return checked(load_definition("jansson-2009"))
 
 
 def assess(facts: CaseFacts) -> InstrumentResult:

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from cnocare.clinical.criteria.common import run_points
-from cnocare.clinical.criteria.definition import InstrumentDefinition, load_definition
+from cnocare.clinical.criteria.common import checked, run_points
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.result import InstrumentResult
+from cnocare.knowledge.instruments import InstrumentDefinition, load_definition
 
 
 @cache
 def definition() -> InstrumentDefinition:
-    return load_definition("nbods-2023")
+    return checked(load_definition("nbods-2023"))
 
 
 def assess(facts: CaseFacts, *, malignancy_flags: tuple[str, ...] = ()) -> InstrumentResult:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cnocare.clinical.criteria.definition import ItemDefinition, Predicate
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, Interval
 from cnocare.clinical.result import Classification, ResultItem, classify_range, result_item
+from cnocare.knowledge.instruments import ItemDefinition, Predicate
 
 
 def evaluate(predicate: Predicate, facts: CaseFacts) -> Evidence:

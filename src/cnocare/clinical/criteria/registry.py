@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnocare.clinical import workup
 from cnocare.clinical.criteria import bristol, eular_acr, jansson, nbods
-from cnocare.clinical.criteria.definition import InstrumentDefinition
 from cnocare.knowledge.catalogue import sources
+from cnocare.knowledge.catalogue import validate_all as catalogue_validate_all
+from cnocare.knowledge.instruments import InstrumentDefinition
+from cnocare.knowledge.reference_intervals import default_reference_intervals
+from cnocare.knowledge.workup import test_definitions
 
 INSTRUMENT_MODULES = (bristol, jansson, nbods, eular_acr)
 
@@ -26,6 +30,16 @@ class InstrumentInfo:
 
 def load_all() -> tuple[InstrumentDefinition, ...]:
     return tuple(m.definition() for m in INSTRUMENT_MODULES)
+
+
+def validate_all() -> None:
+    """Load and validate every knowledge file and check each name it uses against the core, before any
+    patient is assessed; ValueError names the file and the defect."""
+    catalogue_validate_all()
+    load_all()
+    workup.checked_flags()
+    test_definitions()
+    default_reference_intervals()
 
 
 def catalogue() -> tuple[InstrumentInfo, ...]:

@@ -1,4 +1,9 @@
-"""Typed form of an instrument data file (knowledge/data/instruments/*.yaml), validated on load."""
+"""Typed form of an instrument data file (knowledge/data/instruments/*.yaml), validated on load.
+
+Names of facts and measures are checked against the clinical core by ``clinical.criteria.registry``
+(the core knows which facts exist; this module only knows the file's shape), so knowledge never
+imports the core.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cnocare.clinical.facts import MEASURES
-from cnocare.clinical.features import FEATURES
 from cnocare.knowledge.catalogue import Verification, lab_tests, read_data_file, sources
 
 
@@ -29,13 +32,9 @@ class Predicate(Strict):
         if (self.feature is None) == (self.measure is None):
             raise ValueError("a predicate names exactly one of 'feature' or 'measure'")
         if self.feature is not None:
-            if self.feature not in FEATURES:
-                raise ValueError(f"unknown feature {self.feature!r}; known: {', '.join(sorted(FEATURES))}")
             if self.op or self.value is not None or self.unit:
                 raise ValueError(f"feature {self.feature!r} takes no op/value/unit")
             return self
-        if self.measure not in MEASURES:
-            raise ValueError(f"unknown measure {self.measure!r}; known: {', '.join(sorted(MEASURES))}")
         if self.op is None or self.value is None:
             raise ValueError(f"measure {self.measure!r} needs op and value")
         if self.measure in lab_tests():
@@ -81,10 +80,6 @@ class Capture(Strict):
     def _one(self) -> Capture:
         if (self.feature is None) == (self.measure is None):
             raise ValueError(f"capture {self.id}: name exactly one of feature or measure")
-        if self.feature is not None and self.feature not in FEATURES:
-            raise ValueError(f"capture {self.id}: unknown feature {self.feature!r}")
-        if self.measure is not None and self.measure not in MEASURES:
-            raise ValueError(f"capture {self.id}: unknown measure {self.measure!r}")
         return self
 
 
@@ -140,6 +135,25 @@ class InstrumentDefinition(Strict):
             if item.domain is not None and self.domains and item.domain not in self.domains:
                 raise ValueError(f"{self.id}: item {item.id} names unknown domain {item.domain!r}")
         return self
+
+
+    def names(self) -> tuple[set[str], set[str]]:
+        """(features, measures) the file names, for the core's check that each exists."""
+        return names_in([i.when for i in (*self.items, *self.entry, *self.exclusions)]
+                        + [w.when for w in self.conditional_warnings],
+                        features={c.feature for c in self.captures if c.feature},
+                        measures={c.measure for c in self.captures if c.measure})
+
+
+def names_in(predicates: list[Predicate], *, features: set[str] | None = None,
+             measures: set[str] | None = None) -> tuple[set[str], set[str]]:
+    feats, meas = set(features or ()), set(measures or ())
+    for p in predicates:
+        if p.feature:
+            feats.add(p.feature)
+        if p.measure:
+            meas.add(p.measure)
+    return feats, meas
 
 
 def load_definition(name: str) -> InstrumentDefinition:
