@@ -18,6 +18,7 @@ from cnocare.clinical.logic import Interval
 from cnocare.clinical.vocabulary import (
     AlternativeDiagnosisKind,
     AlternativeStatus,
+    CheckKind,
     CoexistingConditionKind,
     Comparator,
     CultureResult,
@@ -26,10 +27,12 @@ from cnocare.clinical.vocabulary import (
     Finding,
     Histology,
     LesionActivity,
+    MeasurementKind,
     Modality,
     QualitativeResult,
     Relation,
     Response,
+    Route,
     Sex,
     Side,
     SymptomKind,
@@ -40,6 +43,8 @@ from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests
 # Physiological limits for data entry (local choice, see knowledge/data/sources.yaml local_plausibility).
 MAX_AGE_YEARS = 120
 TEMPERATURE_POSSIBLE_C = (30.0, 45.0)
+MEASUREMENT_UNITS = {"weight_kg": "kg", "height_cm": "cm", "limb_length_difference_cm": "cm"}
+MEASUREMENT_POSSIBLE = {"weight_kg": (0.3, 300.0), "height_cm": (20.0, 250.0), "limb_length_difference_cm": (0.1, 30.0)}
 
 
 class Snapshot(BaseModel):
@@ -366,12 +371,87 @@ class MedicineCourse(Snapshot):
     stop_reason: str | None = None
     response: Response | None = None
     dose_note: str | None = None
+    dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
+    route: Route | None = None
+    frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
 
     @model_validator(mode="after")
     def _ordered(self) -> MedicineCourse:
         if self.stop is not None and self.start is not None and self.stop < self.start:
             raise ValueError(f"stop {self.stop} is before start {self.start}; accepted: stop on or after start")
         return self
+
+
+class Measurement(Snapshot):
+    """Growth and vital data: weight, height, limb-length difference, each with its date."""
+
+    kind: MeasurementKind
+    date: dt.date
+    value: float = Field(gt=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _possible(self) -> Measurement:
+        lo, hi = MEASUREMENT_POSSIBLE[self.kind]
+        if not lo <= self.value <= hi:
+            unit = MEASUREMENT_UNITS[self.kind]
+            raise ValueError(f"{self.kind} {self.value:g} {unit} is impossible; accepted {lo:g}–{hi:g} {unit}")
+        return self
+
+
+class Infusion(Snapshot):
+    """One infusion (bisphosphonate, infliximab): what was given, the checks done before, any reaction."""
+
+    drug: str = Field(min_length=2, max_length=80)
+    date: dt.date
+    dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
+    checks_done: tuple[str, ...] = ()
+    reaction: str | None = None
+
+
+class ChaqAnswers(Snapshot):
+    """One CHAQ: item scores 0-3 by item id (None: not applicable), aids/help per domain, the two VAS."""
+
+    date: dt.date
+    items: dict[str, int | None] = Field(default_factory=dict)
+    aids_or_help: tuple[str, ...] = Field(default=(), description="Domains where an aid or another person's "
+                                          "help is used")
+    pain_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    wellbeing_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+
+    @field_validator("items")
+    @classmethod
+    def _scores(cls, v: dict[str, int | None]) -> dict[str, int | None]:
+        for item, score in v.items():
+            if score is not None and score not in (0, 1, 2, 3):
+                raise ValueError(f"CHAQ item {item}: score {score!r}; accepted 0, 1, 2, 3 or null (not applicable)")
+        return v
+
+
+class ActivityAssessment(Snapshot):
+    """Disease activity at a visit: physician and patient/parent globals, pain, tender sites."""
+
+    date: dt.date
+    physician_global_0_10: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    patient_global_0_10: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    pain_0_10: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
+    painful_sites: tuple[str, ...] | None = Field(default=None, description="Bone ids with pain or tenderness; "
+                                                  "empty: none found; omitted: not examined")
+
+    @field_validator("painful_sites")
+    @classmethod
+    def _known_sites(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for site in v or ():
+            _check_site(site)
+        return v
+
+
+class ClinicalCheck(Snapshot):
+    """A pre-treatment check that is not a laboratory result (dental review, vaccination status)."""
+
+    kind: CheckKind
+    date: dt.date
+    outcome: Literal["satisfactory", "concern"] = "satisfactory"
+    note: str | None = None
 
 
 class Case(Snapshot):
@@ -389,6 +469,11 @@ class Case(Snapshot):
     family_history: tuple[FamilyHistory, ...] = ()
     genetics: tuple[GeneticFinding, ...] = ()
     medicines: tuple[MedicineCourse, ...] = ()
+    measurements: tuple[Measurement, ...] = ()
+    infusions: tuple[Infusion, ...] = ()
+    chaq: tuple[ChaqAnswers, ...] = ()
+    activity: tuple[ActivityAssessment, ...] = ()
+    checks: tuple[ClinicalCheck, ...] = ()
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Case:
@@ -418,6 +503,8 @@ class Case(Snapshot):
         out += [(f"labs[{i}]", r.date) for i, r in enumerate(self.labs)]
         out += [(f"biopsies[{i}]", b.date) for i, b in enumerate(self.biopsies)]
         out += [(f"medicines[{i}].start", m.start) for i, m in enumerate(self.medicines) if m.start]
+        for name in ("measurements", "infusions", "chaq", "activity", "checks"):
+            out += [(f"{name}[{i}]", x.date) for i, x in enumerate(getattr(self, name))]
         return out
 
     @property

@@ -34,20 +34,22 @@ def unknown(*missing: str, source: str | None = None) -> Evidence:
 
 
 def all_of(*parts: Evidence, source: str | None = None) -> Evidence:
-    """Kleene AND: one False decides; unknowns matter only if nothing is False."""
+    """Kleene AND: one False decides; unknowns matter only if nothing is False. Without a ``source`` the
+    result keeps the sources that decided it (the first False part, or every part when all are True)."""
     if any(p.value is False for p in parts):
-        return Evidence(False, source)
+        return Evidence(False, source or next(p.source for p in parts if p.value is False))
     if all(p.value is True for p in parts):
-        return Evidence(True, source)
+        return Evidence(True, source or ("; ".join(p.source for p in parts if p.source) or None))
     return Evidence(None, source, _union(p.missing for p in parts if p.value is None))
 
 
 def any_of(*parts: Evidence, source: str | None = None) -> Evidence:
-    """Kleene OR: one True decides; unknowns matter only if nothing is True."""
+    """Kleene OR: one True decides; unknowns matter only if nothing is True. Without a ``source`` the result
+    keeps the source of the part that decided it (or of every part when all are False)."""
     if any(p.value is True for p in parts):
-        return Evidence(True, source)
+        return Evidence(True, source or next(p.source for p in parts if p.value is True))
     if all(p.value is False for p in parts):
-        return Evidence(False, source)
+        return Evidence(False, source or ("; ".join(p.source for p in parts if p.source) or None))
     return Evidence(None, source, _union(p.missing for p in parts if p.value is None))
 
 

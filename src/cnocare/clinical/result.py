@@ -11,7 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["complete", "incomplete", "not_applicable"]
-Classification = Literal["met", "not_met", "indeterminate"]
+# "not_classified": a measure without a threshold (CHAQ, globals, lesion counts) gives a value, no class.
+Decision = Literal["met", "not_met", "indeterminate"]
+Classification = Literal["met", "not_met", "indeterminate", "not_classified"]
 ResultVerification = Literal["verified", "verified-by-derivation", "partial"]
 ItemValue = bool | float | int | str | None
 
@@ -68,7 +70,7 @@ class InstrumentResult(BaseModel):
         raise KeyError(item_id)
 
 
-def classify_range(low: float, high: float, op: str, cut: float) -> Classification:
+def classify_range(low: float, high: float, op: str, cut: float) -> Decision:
     """Classify only when the whole attainable range lies on one side of the threshold."""
     lo_meets, hi_meets = _meets(low, op, cut), _meets(high, op, cut)
     if lo_meets and hi_meets:

@@ -117,3 +117,10 @@ DrugClass = Literal[
 Response = Literal["complete", "partial", "none", "not_assessed"]
 
 EpisodeKind = Literal["presentation", "flare", "remission"]
+
+MeasurementKind = Literal["weight_kg", "height_cm", "limb_length_difference_cm"]
+
+Route = Literal["oral", "subcutaneous", "intravenous", "intramuscular", "topical", "other"]
+
+# Pre-treatment checks that are not laboratory results (the CARRA arms and the seed's vaccination advice).
+CheckKind = Literal["dental_review", "vaccination_status_reviewed", "tb_history_reviewed"]

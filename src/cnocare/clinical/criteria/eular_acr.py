@@ -25,7 +25,7 @@ from cnocare.clinical.criteria.points import classify, evaluate, score_items, ti
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, all_of, any_of
-from cnocare.clinical.result import Classification, InstrumentResult, ResultItem, Status, result_item
+from cnocare.clinical.result import Classification, Decision, InstrumentResult, ResultItem, Status, result_item
 from cnocare.knowledge.instruments import InstrumentDefinition, ItemDefinition, load_definition, names_in
 
 WEIGHTS_MISSING = "EULAR/ACR 2025 weights table (not bundled: load a checked table)"
@@ -120,7 +120,7 @@ def assess(facts: CaseFacts, *, weights: WeightsTable | None = None) -> Instrume
     items += list(scored.items)
     by_score = classify(scored, defn.threshold.op, defn.threshold.value)
     gate_open = entry_met.value is True and excluded.value is False
-    label: Classification = by_score if (gate_open or by_score == "not_met") else "indeterminate"
+    label: Decision = by_score if (gate_open or by_score == "not_met") else "indeterminate"
     complete = gate_open and scored.complete
     low, high = tidy(scored.low), tidy(scored.high)
     text = (f"Score {low}" if scored.complete else f"Attainable range {low}–{high}") + \

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cnocare.clinical.facts import CaseFacts
 from cnocare.clinical.features import feature
 from cnocare.clinical.logic import Evidence, Interval
-from cnocare.clinical.result import Classification, ResultItem, classify_range, result_item
+from cnocare.clinical.result import Decision, ResultItem, classify_range, result_item
 from cnocare.knowledge.instruments import ItemDefinition, Predicate
 
 
@@ -78,7 +78,7 @@ def score_items(items: Sequence[ItemDefinition], facts: CaseFacts, *, aggregatio
     return Scored(tuple(results), low_sum, high_sum, tuple(missing), tuple(counted))
 
 
-def classify(scored: Scored, op: str, cut: float) -> Classification:
+def classify(scored: Scored, op: str, cut: float) -> Decision:
     return classify_range(scored.low, scored.high, op, cut)
 
 
