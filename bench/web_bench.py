@@ -69,10 +69,10 @@ def database(kind: str, patients: int, work_dir: Path) -> str:
 
 def seed(url: str, patients: int, visits: int) -> dict[str, Any]:
     """Synthetic cohort through the record services (validated and assessed), then visits topped up."""
-    from cnocare.analytics.synthetic import seed_demo
+    from cnocare.analytics.seed import seed_demo
     from cnocare.records.db import make_engine, session_factory, transaction, upgrade
+    from cnocare.records.models import VisitRecord
     from cnocare.records.patients.models import PatientRecord
-    from cnocare.records.visits.models import VisitRecord
 
     upgrade(url)
     engine = make_engine(url)
