@@ -174,8 +174,8 @@ _mount_operations()
 def _print_text(r: CaseAssessment) -> None:
     # Everything that comes from the case is escaped: a '[' in a note must print, not style.
     out.rule(f"[bold]Case {escape(r.case_id)}[/bold] (as of {r.as_of or 'undated'})")
-    for w in r.warnings:
-        out.print(f"[yellow]check:[/yellow] {escape(w)}")
+    for warning in r.warnings:
+        out.print(f"[yellow]check:[/yellow] {escape(warning)}")
     for res in r.instruments:
         score = (f"score {res.score}" if res.score is not None else
                  (f"range {res.range[0]}-{res.range[1]}" if res.range else "no score"))
@@ -195,17 +195,17 @@ def _print_text(r: CaseAssessment) -> None:
                                     f"doi:{res.citation.doi}" if res.citation.doi else "") if x)
         out.print(f"  {cite}", markup=False, style="dim")
     out.print(f"\n[bold]Subtype[/bold]: {escape(r.subtype.explanation)}")
-    w = r.workup
+    workup = r.workup
     out.print("\n[bold]Exclusion work-up[/bold]")
-    if w.malignancy_not_excluded:
+    if workup.malignancy_not_excluded:
         out.print("  [red bold]MALIGNANCY NOT EXCLUDED[/red bold]: do not call this CNO until it is.")
-    if w.infection_not_excluded:
+    if workup.infection_not_excluded:
         out.print("  [red bold]INFECTION NOT EXCLUDED[/red bold].")
-    for f in w.red_flags:
+    for f in workup.red_flags:
         out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {escape(f.label)}: {escape(f.evidence)}")
-    for t in w.tests:
+    for t in workup.tests:
         out.print(f"  {t.status:<10} {t.label}" + (f" - {t.detail}" if t.detail else ""), markup=False)
-    out.print(f"  Biopsy: {w.biopsy.replace('_', ' ')}. {w.biopsy_reason}", markup=False)
+    out.print(f"  Biopsy: {workup.biopsy.replace('_', ' ')}. {workup.biopsy_reason}", markup=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

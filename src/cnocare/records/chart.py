@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,17 +30,21 @@ class PatientChart:
         return self.records[slug]
 
 
+def _date_of(read: Any, *, field: str, undated: dt.date) -> dt.date:
+    day: dt.date | None = getattr(read, field)
+    return day or undated
+
+
 def load_chart(*, db_session: Session, patient_id: str) -> PatientChart:
     patient = get_patient(db_session=db_session, patient_id=patient_id)
     undated = patient.created_at.date()
 
-    def date_of(read: Any, field: str | None) -> dt.date:
-        return (getattr(read, field) if field else None) or undated
-
-    records = {}
+    records: dict[str, list[Any]] = {}
     for kind in ALL_KINDS:
         reads = versioned.list_for_patient(kind.concept, db_session=db_session, patient_id=patient_id)
-        # Stable sort: records without a date stay in entry order, filed on the day the patient was added.
-        records[kind.slug] = sorted(reads, key=lambda r, field=kind.date_field: date_of(r, field))
+        if kind.date_field is not None:
+            # Stable sort; a record without its date is filed on the day the patient was added.
+            reads.sort(key=partial(_date_of, field=kind.date_field, undated=undated))
+        records[kind.slug] = reads
     return PatientChart(patient=patient, centre=get_centre(db_session=db_session, centre_id=patient.centre_id),
                         records=records, latest_snapshot=latest_snapshot(db_session=db_session, patient_id=patient_id))

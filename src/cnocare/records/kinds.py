@@ -28,6 +28,7 @@ from cnocare.records.labs.models import LabResultRecord
 from cnocare.records.labs.schemas import LabResultCreate, LabResultRead
 
 Summary = Callable[[dict[str, Any]], str]
+Detail = Callable[[dict[str, Any]], str | None]
 
 
 def read_schema(create: type[BaseModel]) -> type[versioned.RecordMeta]:
@@ -41,7 +42,7 @@ def update_schema(create: type[BaseModel]) -> type[BaseModel]:
     """``XUpdate``: the same fields, each optional. Only the fields given change; the merged record is
     then validated as a whole against the Create schema, so cross-field rules are not repeated here."""
     fields: dict[str, Any] = {
-        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
+        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))  # type: ignore[operator]
         for name, info in create.model_fields.items()}
     made = create_model(create.__name__.removesuffix("Create") + "Update",
                         __config__=ConfigDict(extra="forbid", str_strip_whitespace=True),
@@ -67,7 +68,7 @@ class RecordKind:
     # The date that ends a course, with the fields that go with it: an "as of" view before that date
     # shows the course as still running.
     ends: tuple[str, ...] = ()
-    detail: Summary | None = None  # a second timeline line, where a summary cannot say enough
+    detail: Detail | None = None  # a second timeline line, where a summary cannot say enough
     read: type[versioned.RecordMeta] | None = None  # only where the row adds read-only values
     dump_row: Callable[[Any], dict[str, Any]] | None = None
     load_row: Callable[[Any, dict[str, Any], Any], None] | None = None

@@ -4,6 +4,7 @@ Routes are made per kind so OpenAPI shows each kind's own schemas. (No ``from __
 annotations`` here: the route functions are built in a loop and FastAPI reads their annotations.)
 """
 
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -30,7 +31,7 @@ def _add_routes(kind: RecordKind) -> None:
     read_schema: Any = concept.read
     update_body: Any = UpdateRequest[update_schema(kind)]  # type: ignore[misc]
     base = f"/patients/{{patient_id}}/{kind.slug}"
-    tag = [kind.plural.lower()]
+    tag: list[str | Enum] = [kind.plural.lower()]
     name = kind.name
 
     def list_records(patient_id: str, user: ApiUser, db: Db,
