@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cnocare.records.db import transaction
-from cnocare.security.settings import get_settings
+from cnocare.security.settings import SecuritySettings, get_settings
 
 PASSWORD = "Correct-Horse-Battery-7"
 
@@ -42,11 +42,11 @@ def fast_security_env(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
 def clinic(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     from cnocare.records.accounts.service import create_user
     from cnocare.records.centres.service import create_centre
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
         fast_security_env(mp, tmp_path_factory.mktemp("web-data"))
-        app = create_app(WebSettings(database_url=db_url))
+        app = create_app(SecuritySettings(database_url=db_url))
         with transaction(app.state.web.sessions) as db:
             centre = create_centre(db_session=db, data={"code": "BRI", "name": "Bristol Children's"}, actor="setup")
             other = create_centre(db_session=db, data={"code": "MUC", "name": "Munich"}, actor="setup")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uvicorn
 
-from cnocare.web.app import WebSettings, create_app
+from cnocare.security.settings import SecuritySettings
+from cnocare.web.app import create_app
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, database_url: str | None = None,
@@ -19,5 +20,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, database_url: str | None
         uvicorn.run("cnocare.web.app:create_app", factory=True, host=host, port=port, workers=workers,
                     proxy_headers=proxy_headers, log_level="info")
         return
-    app = create_app(WebSettings(database_url=database_url))
+    app = create_app(SecuritySettings(database_url=database_url) if database_url else None)
     uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, log_level="info")
