@@ -72,13 +72,14 @@ class RecordKind:
     read: type[versioned.RecordMeta] | None = None  # only where the row adds read-only values
     dump_row: Callable[[Any], dict[str, Any]] | None = None
     load_row: Callable[[Any, dict[str, Any], Any], None] | None = None
+    past_events: tuple[str, ...] = ()  # date fields that can never be after today (a result, a visit)
     concept: versioned.Concept[Any, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         to_case = None if self.case_model is None else (lambda fields: self.to_case(fields, "new"))
         object.__setattr__(self, "concept", versioned.Concept(
             label=self.noun, model=self.model, fields=self.create, read=self.read or read_schema(self.create),
-            to_case=to_case, dump_row=self.dump_row, load_row=self.load_row))
+            to_case=to_case, dump_row=self.dump_row, load_row=self.load_row, past_events=self.past_events))
 
     @property
     def name(self) -> str:
@@ -155,7 +156,8 @@ def _lesions_detail(r: dict[str, Any]) -> str | None:
 
 ALL_KINDS: tuple[RecordKind, ...] = (
     RecordKind("visits", "Visit", "Visits", "visit", models.VisitRecord, schemas.VisitCreate, "date",
-               lambda r: _join("Visit", r.get("kind") and _words(r["kind"])), detail=_visit_detail),
+               lambda r: _join("Visit", r.get("kind") and _words(r["kind"])), detail=_visit_detail,
+               past_events=("date",)),
     RecordKind("episodes", "Flare or episode", "Flares and episodes", "episode", models.EpisodeRecord,
                schemas.EpisodeCreate, "start",
                lambda r: _join(_words(r["kind"]).capitalize(), r.get("end") and f"until {r['end']}"),
@@ -165,15 +167,15 @@ ALL_KINDS: tuple[RecordKind, ...] = (
     RecordKind("imaging", "Imaging study", "Imaging", "imaging study", ImagingStudyRecord, ImagingStudyCreate,
                "date", lambda r: _join(_words(r["modality"]), "whole body" if r.get("whole_body") else None,
                                        f"{len(r.get('lesions') or ())} lesion(s)"),
-               case_field="imaging", case_model=case.ImagingStudy, detail=_lesions_detail,
+               case_field="imaging", case_model=case.ImagingStudy, detail=_lesions_detail, past_events=("date",),
                dump_row=imaging.study_fields, load_row=imaging.store_study),
     RecordKind("labs", "Lab result", "Labs", "lab result", LabResultRecord, LabResultCreate, "date", _lab,
                case_field="labs", case_model=case.LabResult, record_only=("reference_source",),
-               read=LabResultRead, load_row=labs.store_with_canonical_value),
+               read=LabResultRead, load_row=labs.store_with_canonical_value, past_events=("date",)),
     RecordKind("biopsies", "Biopsy", "Biopsies", "biopsy", models.BiopsyRecord, schemas.BiopsyCreate, "date",
                lambda r: _join("Biopsy", _bone(r.get("site"), r.get("side")), f"culture {r['culture']}",
                                ", ".join(_words(h) for h in r.get("histology") or ())),
-               case_field="biopsies", case_model=case.Biopsy),
+               case_field="biopsies", case_model=case.Biopsy, past_events=("date",)),
     RecordKind("medicines", "Medicine course", "Medicines", "medicine course", models.MedicineCourseRecord,
                schemas.MedicineCourseCreate, "start", _medicine,
                case_field="medicines", case_model=case.MedicineCourse, ends=("stop", "stop_reason")),

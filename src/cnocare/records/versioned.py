@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from cnocare.records.clock import UtcDateTime, utcnow
+from cnocare.records.dates import refuse_impossible_dates
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 
 ACTOR_MAX = 120
@@ -80,6 +81,7 @@ class Concept(Generic[M, R]):
     to_case: Callable[[dict[str, Any]], Any] | None = None
     dump_row: Callable[[Any], dict[str, Any]] | None = None  # row -> field dict (nested concepts)
     load_row: Callable[[Any, dict[str, Any], Any], None] | None = None  # (row, fields, case object)
+    past_events: tuple[str, ...] = ()  # date fields of what has already happened: never after today
 
     def validate(self, data: BaseModel | Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
         try:
@@ -88,6 +90,7 @@ class Concept(Generic[M, R]):
         except ValidationError as exc:
             raise RecordValidationError.from_pydantic(exc) from None
         fields = schema.model_dump()
+        refuse_impossible_dates(fields, past_events=self.past_events)
         case_object = None
         if self.to_case is not None:
             try:

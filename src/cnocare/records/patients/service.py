@@ -18,6 +18,7 @@ from cnocare.clinical.case import Patient
 from cnocare.records.assessments.service import request_refresh
 from cnocare.records.centres.models import Centre
 from cnocare.records.clock import utcnow
+from cnocare.records.dates import refuse_impossible_dates
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.records.patients.models import PatientRecord, PatientRevision
 from cnocare.records.patients.schemas import (
@@ -129,6 +130,7 @@ def _as_dict(data: BaseModel | Mapping[str, Any], schema: type[BaseModel]) -> di
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     """Schema rules, then the Case ``Patient`` rules, so the clinical limits live in one place."""
     checked = _as_dict(fields, PatientCreate)
+    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date"))
     try:
         Patient(sex=checked["sex"], date_of_birth=checked["date_of_birth"], onset_date=checked["onset_date"])
     except ValidationError as exc:
