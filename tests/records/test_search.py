@@ -81,3 +81,23 @@ def test_overdue_only_without_today_is_refused(db_factory: sessionmaker[Session]
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         search_patients(db_session=s, overdue_only=True)
     assert refused.value.errors[0]["field"] == "today"
+
+
+def test_the_list_sorts_by_age_youngest_first_with_unknown_birth_dates_last_either_way(
+        db_factory: sessionmaker[Session], new_patient: NewPatient, centre_id: int) -> None:
+    baby = new_patient(name="Baby", date_of_birth=D(2025, 1, 1), onset_date=None)
+    teen = new_patient(name="Teen", date_of_birth=D(2011, 1, 1), onset_date=None)
+    unknown = new_patient(name="Aaron", date_of_birth=None, onset_date=None)
+    with transaction(db_factory) as s:
+        youngest = search_patients(db_session=s, centre_id=centre_id, sort="age")
+        oldest = search_patients(db_session=s, centre_id=centre_id, sort="age", descending=True)
+        by_name_down = search_patients(db_session=s, centre_id=centre_id, sort="name", descending=True)
+    assert [p.id for p in youngest.items] == [baby.id, teen.id, unknown.id]
+    assert [p.id for p in oldest.items] == [teen.id, baby.id, unknown.id]
+    assert [p.name for p in by_name_down.items] == ["Teen", "Baby", "Aaron"]
+
+
+def test_an_unknown_sort_is_refused_with_the_accepted_ones(db_factory: sessionmaker[Session]) -> None:
+    with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
+        search_patients(db_session=s, sort="date_of_birth; drop table patients")
+    assert refused.value.errors[0]["field"] == "sort" and "age" in refused.value.errors[0]["message"]

@@ -37,8 +37,12 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 
 def age_text(chart: PatientChart, today: dt.date) -> str | None:
-    dob = chart.patient.date_of_birth
-    if dob is None:
+    return age_on(chart.patient.date_of_birth, today)
+
+
+def age_on(dob: dt.date | None, today: dt.date) -> str | None:
+    """Age as the clinic says it: months under two, years after; nothing before birth or without a date."""
+    if dob is None or today < dob:
         return None
     years = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
     if years < 2:
