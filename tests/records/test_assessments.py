@@ -27,11 +27,11 @@ def test_a_march_snapshot_still_shows_what_the_assessment_said_in_march(
         patient = new_patient()
         with transaction(db_factory) as s:
             writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                           data={"test": "platelets", "date": D(2026, 3, 2), "value": 280, "unit": "10^9/L"})
+                       data={"test": "platelets", "date": D(2026, 3, 2), "value": 280, "unit": "10^9/L"})
     with time_machine.travel(dt.datetime(2026, 4, 20, 9, 0, tzinfo=UTC), tick=False), \
             transaction(db_factory) as s:
         writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
     with transaction(db_factory) as s:
         march = snapshot_as_of(db_session=s, patient_id=patient.id, when=dt.datetime(2026, 3, 31, tzinfo=UTC))
         now = latest_snapshot(db_session=s, patient_id=patient.id)
@@ -61,7 +61,7 @@ def test_deferred_refresh_assesses_once_after_a_batch_of_writes(
         before = latest_snapshot(db_session=s, patient_id=patient.id)
         with deferred_refresh(s):
             writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                           data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
             assert latest_snapshot(db_session=s, patient_id=patient.id) == before
         after = latest_snapshot(db_session=s, patient_id=patient.id)
     assert after is not None and after.red_flag_count >= 1

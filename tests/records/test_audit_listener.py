@@ -78,7 +78,7 @@ def test_an_edit_names_only_the_changed_fields_and_never_their_values(db_session
         update_patient(db_session=db_session, patient_id=patient_id, changes={"name": "Iris Quillon"},
                        expected_version=1, actor="ada", reason="typing error")
         writes.revise(LABS, db_session=db_session, record_id=lab.record_id, changes={"value": 48.5},
-                          expected_version=1, actor="ada", reason="lab corrected")
+                      expected_version=1, actor="ada", reason="lab corrected")
     patient_update = _events(db_session, patient_id=patient_id, action="update", record_type="patient")
     assert [e.fields for e in patient_update] == [["name"]]
     (lab_update,) = _events(db_session, record_id=lab.record_id, action="update")
@@ -98,7 +98,7 @@ def test_voiding_a_record_and_a_patient_records_void_events(db_session: Session,
     lab = writes.add(LABS, db_session=db_session, patient_id=patient_id, data=CRP, actor="ada")
     with audit_context(principal=ADA):
         writes.void(LABS, db_session=db_session, record_id=lab.record_id, expected_version=1,
-                        reason="entered for the wrong patient", actor="ada")
+                    reason="entered for the wrong patient", actor="ada")
         void_patient(db_session=db_session, patient_id=patient_id, expected_version=1, reason="duplicate",
                      actor="ada")
     (lab_void,) = _events(db_session, record_id=lab.record_id, action="void")
@@ -127,7 +127,7 @@ def test_a_lesion_change_is_audited_with_its_imaging_study(db_session: Session, 
     study = writes.add(IMAGING, db_session=db_session, patient_id=patient_id, actor="ada", data={
         "date": dt.date(2024, 3, 2), "modality": "mri", "whole_body": True, "lesions": [lesion]})
     writes.revise(IMAGING, db_session=db_session, record_id=study.record_id, expected_version=1, actor="ada",
-                         changes={"lesions": [lesion, {**lesion, "site": "tibia"}]})
+                  changes={"lesions": [lesion, {**lesion, "site": "tibia"}]})
     created, updated = _events(db_session, record_id=study.record_id)
     assert created.action == "create" and "lesions" in created.fields
     assert (updated.action, updated.fields, updated.record_type) == ("update", ["lesions"], "imaging_studies")
@@ -140,7 +140,7 @@ def test_a_rolled_back_write_leaves_no_audit_event(db_factory: sessionmaker[Sess
     with db_factory() as db:
         with pytest.raises(RecordValidationError):  # a lab before the date of birth fails the Case check
             writes.add(LABS, db_session=db, patient_id=patient_id, actor="ada",
-                           data={**CRP, "date": dt.date(2010, 1, 1)})
+                       data={**CRP, "date": dt.date(2010, 1, 1)})
         db.rollback()
         assert _events(db, patient_id=patient_id, record_type="lab_results") == []
         assert len(_events(db, patient_id=patient_id)) == 1  # the committed registration only

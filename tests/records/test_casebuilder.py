@@ -32,10 +32,10 @@ VISITS = KINDS["visits"]
 def _maya_course(s: Session, patient_id: str) -> dict[str, str]:
     ids: dict[str, str] = {}
     writes.add(EPISODES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                data={"kind": "presentation", "start": D(2025, 9, 1), "end": D(2026, 1, 10)})
+               data={"kind": "presentation", "start": D(2025, 9, 1), "end": D(2026, 1, 10)})
     writes.add(SYMPTOMS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                data={"kind": "bone_pain", "present": True, "date": D(2025, 9, 1), "site": "clavicle",
-                      "side": "right", "severity_0_10": 6})
+               data={"kind": "bone_pain", "present": True, "date": D(2025, 9, 1), "site": "clavicle",
+                     "side": "right", "severity_0_10": 6})
     ids["mri"] = writes.add(IMAGING, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "date": D(2025, 11, 3), "modality": "whole_body_mri", "whole_body": True, "lesions": [
             {"site": "clavicle", "side": "right", "segment": "diaphysis",
@@ -46,7 +46,7 @@ def _maya_course(s: Session, patient_id: str) -> dict[str, str]:
     ids["wrong_esr"] = writes.add(LABS, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "test": "esr", "date": D(2025, 11, 1), "value": 80, "unit": "mm/h"}).record_id
     writes.add(LABS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                   data={"test": "crp", "date": D(2026, 4, 1), "value": 2, "unit": "mg/L"})
+               data={"test": "crp", "date": D(2026, 4, 1), "value": 2, "unit": "mg/L"})
     writes.add(BIOPSIES, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "date": D(2025, 12, 1), "site": "clavicle", "side": "right", "histology": ["chronic_inflammation"],
         "culture": "negative"})
@@ -54,19 +54,19 @@ def _maya_course(s: Session, patient_id: str) -> dict[str, str]:
         "drug": "naproxen", "drug_class": "nsaid", "start": D(2025, 11, 10), "stop": D(2026, 2, 1),
         "stop_reason": "remission", "response": "complete"})
     writes.add(CONDITIONS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                  data={"kind": "palmoplantar_pustulosis", "onset": D(2025, 10, 1)})
+               data={"kind": "palmoplantar_pustulosis", "onset": D(2025, 10, 1)})
     writes.add(ALTERNATIVES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                              data={"kind": "malignancy", "status": "excluded", "date": D(2025, 12, 8),
-                                    "basis": "biopsy histology"})
+               data={"kind": "malignancy", "status": "excluded", "date": D(2025, 12, 8),
+                     "basis": "biopsy histology"})
     writes.add(FAMILY_HISTORY, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                       data={"relation": "first_degree", "condition": "psoriasis"})
+               data={"relation": "first_degree", "condition": "psoriasis"})
     writes.add(GENETICS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                        data={"gene": "LPIN2", "classification": "benign"})
+               data={"gene": "LPIN2", "classification": "benign"})
     writes.add(VISITS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-              data={"date": D(2025, 11, 3), "kind": "new_patient", "pain_0_10": 6, "physician_global_0_10": 5,
-                    "next_review_due": D(2026, 2, 3)})
+               data={"date": D(2025, 11, 3), "kind": "new_patient", "pain_0_10": 6, "physician_global_0_10": 5,
+                     "next_review_due": D(2026, 2, 3)})
     writes.add(NOTES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
-             data={"date": D(2025, 11, 3), "text": "Discussed NSAID trial."})
+               data={"date": D(2025, 11, 3), "text": "Discussed NSAID trial."})
     return ids
 
 
@@ -77,9 +77,9 @@ def test_the_case_holds_every_current_record_with_units_normalised(
         ids = _maya_course(s, patient.id)
     with transaction(db_factory) as s:
         writes.void(LABS, db_session=s, record_id=ids["wrong_esr"], expected_version=1,
-                        reason="entered on the wrong patient", actor=COLLEAGUE)
+                    reason="entered on the wrong patient", actor=COLLEAGUE)
         writes.revise(IMAGING, db_session=s, record_id=ids["mri"], expected_version=1, actor=COLLEAGUE,
-                             changes={"report": "Right clavicular and T7 oedema."})
+                      changes={"report": "Right clavicular and T7 oedema."})
     with transaction(db_factory) as s:
         case = build_case(db_session=s, patient_id=patient.id)
     assert case.case_id == patient.id and case.patient.sex == "female"

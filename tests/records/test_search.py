@@ -40,9 +40,9 @@ def test_red_flags_only_lists_patients_whose_latest_assessment_has_a_red_flag(
     flagged, calm = new_patient(name="Ada Flag"), new_patient(name="Ben Calm")
     with transaction(db_factory) as s:
         writes.add(LABS, db_session=s, patient_id=flagged.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
         writes.add(LABS, db_session=s, patient_id=calm.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 300, "unit": "10^9/L"})
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 300, "unit": "10^9/L"})
     with transaction(db_factory) as s:
         result = search_patients(db_session=s, centre_id=centre_id, red_flags_only=True)
     assert [p.id for p in result.items] == [flagged.id] and result.items[0].red_flag_count >= 1
@@ -53,12 +53,12 @@ def test_overdue_only_uses_the_latest_visit_review_date_against_today(
     late, due_later, never = new_patient(name="Cara Late"), new_patient(name="Dan Later"), new_patient(name="Eve")
     with transaction(db_factory) as s:
         writes.add(VISITS, db_session=s, patient_id=late.id, actor=CLINICIAN,
-                  data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 4, 5)})
+                   data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 4, 5)})
         booked = writes.add(VISITS, db_session=s, patient_id=due_later.id, actor=CLINICIAN,
-                           data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 5, 1)})
+                            data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 5, 1)})
     with transaction(db_factory) as s:
         writes.revise(VISITS, db_session=s, record_id=booked.record_id, expected_version=1, actor=CLINICIAN,
-                     changes={"next_review_due": D(2026, 7, 1)}, reason="review moved")
+                      changes={"next_review_due": D(2026, 7, 1)}, reason="review moved")
     with transaction(db_factory) as s:
         overdue = search_patients(db_session=s, centre_id=centre_id, overdue_only=True, today=TODAY)
         listed = search_patients(db_session=s, centre_id=centre_id, today=TODAY)

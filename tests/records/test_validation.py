@@ -26,7 +26,7 @@ def test_a_lab_in_an_unknown_unit_is_refused_listing_the_accepted_units(
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 12, "unit": "mmol/L"})
+                   data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 12, "unit": "mmol/L"})
     [problem] = refused.value.errors
     assert problem["field"] == "unit" and problem["value"] == "mmol/L"
     assert "mg/L" in problem["message"] and "mg/dL" in problem["message"]
@@ -37,7 +37,7 @@ def test_an_impossible_lab_value_is_refused_with_the_possible_range(
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "haemoglobin", "date": dt.date(2026, 3, 2), "value": 500, "unit": "g/L"})
+                   data={"test": "haemoglobin", "date": dt.date(2026, 3, 2), "value": 500, "unit": "g/L"})
     [problem] = refused.value.errors
     assert problem["field"] == "value" and problem["value"] == 500 and "impossible" in problem["message"]
 
@@ -58,7 +58,7 @@ def test_a_vocabulary_mistake_lists_the_accepted_words(
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         writes.add(MEDICINES, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                            data={"drug": "naproxen", "drug_class": "nsaids", "start": dt.date(2026, 3, 3)})
+                   data={"drug": "naproxen", "drug_class": "nsaids", "start": dt.date(2026, 3, 3)})
     [problem] = refused.value.errors
     assert problem["field"] == "drug_class" and problem["value"] == "nsaids" and "'nsaid'" in problem["message"]
 
@@ -68,9 +68,9 @@ def test_a_failed_save_inside_a_transaction_writes_nothing(
     patient = new_patient()
     with pytest.raises(RecordValidationError), transaction(db_factory) as s:
         writes.add(VISITS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                  data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 4})
+                   data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 4})
         writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "esr", "date": dt.date(2026, 3, 2), "value": 900, "unit": "mm/h"})
+                   data={"test": "esr", "date": dt.date(2026, 3, 2), "value": 900, "unit": "mm/h"})
     with transaction(db_factory) as s:
         assert versioned.list_for_patient(VISITS.concept, db_session=s, patient_id=patient.id) == []
         assert versioned.list_for_patient(LABS.concept, db_session=s, patient_id=patient.id) == []
@@ -83,7 +83,7 @@ def test_a_record_dated_before_birth_is_refused_by_the_case_rules(
     patient = new_patient(date_of_birth=dt.date(2014, 5, 2))
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "crp", "date": dt.date(2013, 1, 1), "value": 3, "unit": "mg/L"})
+                   data={"test": "crp", "date": dt.date(2013, 1, 1), "value": 3, "unit": "mg/L"})
     assert refused.value.errors[0]["field"].startswith("case")
     assert "before the date of birth" in refused.value.errors[0]["message"]
 
@@ -92,5 +92,5 @@ def test_a_pain_score_above_ten_is_refused(db_factory: sessionmaker[Session], ne
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         writes.add(VISITS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                  data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 11})
+                   data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 11})
     assert refused.value.errors[0]["field"] == "pain_0_10" and refused.value.errors[0]["value"] == 11

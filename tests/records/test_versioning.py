@@ -27,7 +27,7 @@ def test_an_edit_adds_a_version_and_voids_the_old_one_with_the_reason(
         lab = writes.add(LABS, db_session=s, patient_id=patient.id, data=CRP, actor=CLINICIAN)
     with transaction(db_factory) as s:
         edited = writes.revise(LABS, db_session=s, record_id=lab.record_id, changes={"value": 1.2, "unit": "mg/dL"},
-                                   expected_version=1, actor=COLLEAGUE, reason="transcribed in the wrong unit")
+                               expected_version=1, actor=COLLEAGUE, reason="transcribed in the wrong unit")
     assert (edited.version, edited.value, edited.unit, edited.canonical_value) == (2, 1.2, "mg/dL", 12.0)
     with transaction(db_factory) as s:
         versions = versioned.history(LABS.concept, db_session=s, record_id=lab.record_id)
@@ -46,7 +46,7 @@ def test_voiding_keeps_the_row_but_takes_it_out_of_the_current_list(
         lab = writes.add(LABS, db_session=s, patient_id=patient.id, data=CRP, actor=CLINICIAN)
     with transaction(db_factory) as s:
         writes.void(LABS, db_session=s, record_id=lab.record_id, expected_version=1,
-                        reason="result belonged to another patient", actor=COLLEAGUE)
+                    reason="result belonged to another patient", actor=COLLEAGUE)
     with transaction(db_factory) as s:
         assert versioned.list_for_patient(LABS.concept, db_session=s, patient_id=patient.id) == []
         kept = versioned.list_for_patient(LABS.concept, db_session=s, patient_id=patient.id, include_voided=True)
@@ -71,10 +71,10 @@ def test_an_edit_of_an_old_version_is_refused_naming_who_changed_it_and_nothing_
     # Two clinicians open version 1; the colleague saves first.
     with transaction(db_factory) as s:
         writes.revise(LABS, db_session=s, record_id=lab.record_id, changes={"value": 14.0}, expected_version=1,
-                          actor=COLLEAGUE)
+                      actor=COLLEAGUE)
     with pytest.raises(StaleRecordError) as conflict, transaction(db_factory) as s:
         writes.revise(LABS, db_session=s, record_id=lab.record_id, changes={"value": 99.0}, expected_version=1,
-                          actor=CLINICIAN)
+                      actor=CLINICIAN)
     assert conflict.value.current_version == 2 and conflict.value.changed_by == COLLEAGUE
     assert COLLEAGUE in str(conflict.value) and "Nothing was saved" in str(conflict.value)
     with transaction(db_factory) as s:
@@ -89,10 +89,10 @@ def test_a_racing_edit_in_an_open_session_is_refused_at_write_time(
         lab = writes.add(LABS, db_session=s, patient_id=patient.id, data=CRP, actor=CLINICIAN)
     with transaction(db_factory) as s:
         writes.revise(LABS, db_session=s, record_id=lab.record_id, changes={"value": 14.0}, expected_version=1,
-                          actor=COLLEAGUE)
+                      actor=COLLEAGUE)
     with pytest.raises(StaleRecordError), transaction(db_factory) as s:
         writes.void(LABS, db_session=s, record_id=lab.record_id, expected_version=1, reason="duplicate",
-                        actor=CLINICIAN)
+                    actor=CLINICIAN)
     with transaction(db_factory) as s:
         current = versioned.list_for_patient(LABS.concept, db_session=s, patient_id=patient.id)
         assert [v.value for v in current] == [14.0]

@@ -213,7 +213,7 @@ def edit_trial(dbs: ScratchDatabases, rng: random.Random, count: int = 15) -> Tr
     patient_id = new_patient(url)
     with session(url) as s:
         record_id = writes.add(NOTES, db_session=s, patient_id=patient_id, actor=ACTOR,
-                             data={"date": dt.date(2025, 9, 2), "text": "first letter"}).record_id
+                               data={"date": dt.date(2025, 9, 2), "text": "first letter"}).record_id
     victim = worker("edit", url=url, record_id=record_id, name="editor-killed", count=count)
     survivor = worker("edit", url=url, record_id=record_id, name="editor-survivor", count=count)
     survivor.wait_for("READY")

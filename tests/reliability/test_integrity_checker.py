@@ -53,10 +53,10 @@ def healthy(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     patient_id = new_patient(url)
     with session(url) as s:
         note = writes.add(NOTES, db_session=s, patient_id=patient_id, actor=ACTOR, data={"date": dt.date(2025, 9, 2),
-                                                                               "text": "v1"})
+                          "text": "v1"})
         for version, text_ in ((1, "v2"), (2, "v3")):
             writes.revise(NOTES, db_session=s, record_id=note.record_id, changes={"text": text_},
-                        expected_version=version, actor=ACTOR)
+                          expected_version=version, actor=ACTOR)
     yield databases, url
     databases.drop_all()
 

@@ -56,18 +56,18 @@ def burst(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
         with transaction(factory) as s:
             if not live or roll < 0.45:
                 read = writes.add(LABS, db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
-                                      actor=actor)
+                                  actor=actor)
                 kind, fields = "add", {"value": read.value, "note": read.note}
             elif roll < 0.8:
                 record_id = rng.choice(sorted(live))
                 changes = {"value": round(rng.uniform(0.5, 60.0), 1), "note": tag}
                 read = writes.revise(LABS, db_session=s, record_id=record_id, changes=changes,
-                                         expected_version=live[record_id], actor=actor, reason=tag)
+                                     expected_version=live[record_id], actor=actor, reason=tag)
                 kind, fields = "update", {"value": read.value, "note": read.note}
             else:
                 record_id = rng.choice(sorted(live))
                 read = writes.void(LABS, db_session=s, record_id=record_id, expected_version=live[record_id],
-                                       reason=tag, actor=actor)
+                                   reason=tag, actor=actor)
                 kind, fields = "void", {"reason": tag}
         if kind == "void":
             del live[read.record_id]
@@ -91,7 +91,7 @@ def edit(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
         try:
             with transaction(factory) as s:
                 saved = writes.revise(NOTES, db_session=s, record_id=args["record_id"], changes={"text": text},
-                                    expected_version=seen, actor=name, reason=text)
+                                      expected_version=seen, actor=name, reason=text)
         except StaleRecordError:
             conflicts += 1
             continue
@@ -110,12 +110,12 @@ def writer(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
         try:
             with transaction(factory) as s:
                 read = writes.add(LABS, db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
-                                      actor=name)
+                                  actor=name)
             emit("ACK", op="add", record_id=read.record_id, version=read.version, note=tag, value=read.value)
             with transaction(factory) as s:
                 read = writes.revise(LABS, db_session=s, record_id=read.record_id,
-                                         changes={"note": tag + " checked"}, expected_version=read.version,
-                                         actor=name, reason="checked")
+                                     changes={"note": tag + " checked"}, expected_version=read.version,
+                                     actor=name, reason="checked")
             emit("ACK", op="update", record_id=read.record_id, version=read.version, note=read.note,
                  value=read.value)
         except Exception as exc:  # what a user would see: reported, counted by the trial, not retried

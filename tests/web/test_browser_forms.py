@@ -29,7 +29,7 @@ def add_patient(clinic: Clinic, name: str, date_of_birth: dt.date | None = dt.da
 def lab_values(clinic: Clinic, patient_id: str) -> list[float | None]:
     with transaction(clinic.app.state.web.sessions) as db:
         return [lab.value for lab in versioned.list_for_patient(KINDS["labs"].concept, db_session=db,
-                                                                 patient_id=patient_id)]
+                                                                patient_id=patient_id)]
 
 
 def test_pressing_enter_in_the_value_of_a_lab_result_saves_it(browser_page: Any, clinic: Clinic) -> None:
