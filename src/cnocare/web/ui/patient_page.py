@@ -37,7 +37,10 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 
 def age_text(chart: PatientChart, today: dt.date) -> str | None:
-    return age_on(chart.patient.date_of_birth, today)
+    dob = chart.patient.date_of_birth
+    if dob is not None and today < dob:  # an "as of" date before birth
+        return "not yet born on this date"
+    return age_on(dob, today)
 
 
 def age_on(dob: dt.date | None, today: dt.date) -> str | None:
