@@ -136,9 +136,10 @@ LIST_QUERIES = ("lind", "okafor", "maya", "ros", "DEMO", "h0", "zz-nobody")
 def in_process(url: str, patient_ids: list[str], samples: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import SecuritySettings
+    from cnocare.web.app import create_app
 
-    app = create_app(WebSettings(database_url=url, migrate=False))
+    app = create_app(SecuritySettings(database_url=url, migrate=False))
     rng = random.Random(7)
     out: dict[str, Any] = {}
     with TestClient(app) as client:
