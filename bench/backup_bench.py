@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from cnocare.analytics.synthetic import seed_demo
+from cnocare.analytics.seed import seed_demo
 from cnocare.records.audit.listener import audit_context, install
 from cnocare.records.backup import backup, restore
 from cnocare.records.db import make_engine, session_factory, upgrade

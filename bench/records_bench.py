@@ -26,7 +26,7 @@ from sqlalchemy import Table, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from cnocare.analytics.synthetic import seed_demo
+from cnocare.analytics.seed import seed_demo
 from cnocare.records.chart import load_chart
 from cnocare.records.db import make_engine, session_factory, transaction, upgrade
 from cnocare.records.patients.service import search_patients

@@ -69,10 +69,10 @@ def database(kind: str, patients: int, work_dir: Path) -> str:
 
 def seed(url: str, patients: int, visits: int) -> dict[str, Any]:
     """Synthetic cohort through the record services (validated and assessed), then visits topped up."""
-    from cnocare.analytics.synthetic import seed_demo
+    from cnocare.analytics.seed import seed_demo
     from cnocare.records.db import make_engine, session_factory, transaction, upgrade
+    from cnocare.records.models import VisitRecord
     from cnocare.records.patients.models import PatientRecord
-    from cnocare.records.visits.models import VisitRecord
 
     upgrade(url)
     engine = make_engine(url)
@@ -136,9 +136,10 @@ LIST_QUERIES = ("lind", "okafor", "maya", "ros", "DEMO", "h0", "zz-nobody")
 def in_process(url: str, patient_ids: list[str], samples: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import SecuritySettings
+    from cnocare.web.app import create_app
 
-    app = create_app(WebSettings(database_url=url, migrate=False))
+    app = create_app(SecuritySettings(database_url=url, migrate=False))
     rng = random.Random(7)
     out: dict[str, Any] = {}
     with TestClient(app) as client:

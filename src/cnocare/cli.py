@@ -186,8 +186,8 @@ def _print_text(r: CaseAssessment) -> None:
     out.rule(f"[bold]Case {escape(r.case_id)}[/bold] (as of {r.as_of or 'undated'})")
     if r.window:
         out.print(f"Criteria read {escape(r.window)}; red flags read the whole course.")
-    for w in r.warnings:
-        out.print(f"[yellow]check:[/yellow] {escape(w)}")
+    for warning in r.warnings:
+        out.print(f"[yellow]check:[/yellow] {escape(warning)}")
     for res in r.instruments:
         score = (f"score {res.score}" if res.score is not None else
                  (f"range {res.range[0]}–{res.range[1]}" if res.range else "no score"))
@@ -208,28 +208,29 @@ def _print_text(r: CaseAssessment) -> None:
                                     f"doi:{res.citation.doi}" if res.citation.doi else "") if x)
         out.print(f"  {cite}", markup=False, style="dim")
     out.print(f"\n[bold]Subtype[/bold]: {escape(r.subtype.explanation)}")
-    w = r.workup
+    workup = r.workup
     out.print("\n[bold]Exclusion work-up[/bold]")
-    for m in w.proven_mimics:
+    for m in workup.proven_mimics:
         out.print(f"  [red bold]PROVEN ALTERNATIVE DIAGNOSIS[/red bold]: {escape(m)}")
-    if w.malignancy_not_excluded:
+    if workup.malignancy_not_excluded:
         out.print("  [red bold]MALIGNANCY NOT EXCLUDED[/red bold]: do not call this CNO until it is.")
-    if w.infection_not_excluded:
+    if workup.infection_not_excluded:
         out.print("  [red bold]INFECTION NOT EXCLUDED[/red bold].")
-    for f in w.red_flags:
+    for f in workup.red_flags:
         out.print(f"  [red]flag[/red] ({f.severity}, {f.category}) {escape(f.label)}: {escape(f.evidence)}")
-    for f in w.cleared_flags:
+    for f in workup.cleared_flags:
         out.print(f"  cleared: {f.label}: {f.evidence}", markup=False)
-    for c in w.cautions:
+    for c in workup.cautions:
         out.print(f"  [yellow]caution[/yellow]: {escape(c)}")
-    if w.unanswered_screens:
-        out.print("  screening not yet recorded: " + ", ".join(w.unanswered_screens), markup=False)
-    for t in w.tests:
+    if workup.unanswered_screens:
+        out.print("  screening not yet recorded: " + ", ".join(workup.unanswered_screens), markup=False)
+    for t in workup.tests:
         out.print(f"  {t.status:<10} {t.label}" + (f" - {t.detail}" if t.detail else ""), markup=False)
-    out.print(f"  Biopsy: {w.biopsy_label or w.biopsy}. {w.biopsy_reason}", markup=False)
+    out.print(f"  Biopsy: {workup.biopsy_label or workup.biopsy}. {workup.biopsy_reason}", markup=False)
 
 
-CLASSIFICATION_WORDS = {"met": "MET", "not_met": "NOT MET", "indeterminate": "INDETERMINATE"}
+CLASSIFICATION_WORDS = {"met": "MET", "not_met": "NOT MET", "indeterminate": "INDETERMINATE",
+                        "not_classified": "MEASURE"}
 STATUS_WORDS = {"complete": "complete", "incomplete": "incomplete", "not_applicable": "does not apply"}
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
-from cnocare.analytics.synthetic import seed_demo
+from cnocare.analytics.seed import seed_demo
 from cnocare.records.accounts.service import create_user, find_by_username, set_password
 from cnocare.records.audit.listener import audit_context
 from cnocare.records.audit.listener import install as install_audit

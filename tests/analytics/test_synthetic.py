@@ -7,7 +7,8 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cnocare.analytics.synthetic import SYNTHETIC, generate_cohort, seed_demo
+from cnocare.analytics.seed import seed_demo
+from cnocare.analytics.synthetic import SYNTHETIC, generate_cohort
 from cnocare.records.chart import load_chart
 from cnocare.records.db import transaction
 from cnocare.records.patients.models import PatientRecord
@@ -48,9 +49,9 @@ def test_seeding_writes_the_generated_cohort_and_a_second_run_adds_nothing(
         for patient in stored:
             bundle, chart = cohort[patient.hospital_number], load_chart(db_session=s, patient_id=patient.id)
             assert (patient.name, patient.date_of_birth) == (bundle.name, bundle.date_of_birth)
-            assert sorted((v.date, v.pain_0_10) for v in chart.visits) == sorted(
+            assert sorted((v.date, v.pain_0_10) for v in chart["visits"]) == sorted(
                 (v.date, v.pain_0_10) for v in bundle.visits)
-            assert sorted((lab.test, lab.date, lab.value) for lab in chart.labs) == sorted(
+            assert sorted((lab.test, lab.date, lab.value) for lab in chart["labs"]) == sorted(
                 (lab.test, lab.date, lab.value) for lab in bundle.labs)
             flags = {f["id"] for f in (chart.latest_snapshot.assessment["workup"] or {})["red_flags"]} \
                 if chart.latest_snapshot else set()

@@ -9,13 +9,16 @@ from records_personas import CLINICIAN, NewPatient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.records import writes
 from cnocare.records.assessments.models import AssessmentSnapshot
 from cnocare.records.assessments.service import deferred_refresh, latest_snapshot, refresh, snapshot_as_of
 from cnocare.records.db import transaction
-from cnocare.records.labs.service import add_lab_result
+from cnocare.records.kinds import KINDS
 
 D = dt.date
 UTC = dt.UTC
+
+LABS = KINDS["labs"]
 
 
 def test_a_march_snapshot_still_shows_what_the_assessment_said_in_march(
@@ -23,12 +26,12 @@ def test_a_march_snapshot_still_shows_what_the_assessment_said_in_march(
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
         patient = new_patient()
         with transaction(db_factory) as s:
-            add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                           data={"test": "platelets", "date": D(2026, 3, 2), "value": 280, "unit": "10^9/L"})
+            writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                       data={"test": "platelets", "date": D(2026, 3, 2), "value": 280, "unit": "10^9/L"})
     with time_machine.travel(dt.datetime(2026, 4, 20, 9, 0, tzinfo=UTC), tick=False), \
             transaction(db_factory) as s:
-        add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+        writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
     with transaction(db_factory) as s:
         march = snapshot_as_of(db_session=s, patient_id=patient.id, when=dt.datetime(2026, 3, 31, tzinfo=UTC))
         now = latest_snapshot(db_session=s, patient_id=patient.id)
@@ -57,8 +60,8 @@ def test_deferred_refresh_assesses_once_after_a_batch_of_writes(
     with transaction(db_factory) as s:
         before = latest_snapshot(db_session=s, patient_id=patient.id)
         with deferred_refresh(s):
-            add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                           data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+            writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
             assert latest_snapshot(db_session=s, patient_id=patient.id) == before
         after = latest_snapshot(db_session=s, patient_id=patient.id)
     assert after is not None and after.red_flag_count >= 1

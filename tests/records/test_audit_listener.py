@@ -12,17 +12,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.records import writes
 from cnocare.records.audit import listener
 from cnocare.records.audit.listener import NO_CONTEXT, audit_context
 from cnocare.records.audit.models import AuditEvent
 from cnocare.records.centres.service import create_centre
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.imaging.service import add_imaging_study, update_imaging_study
-from cnocare.records.labs.service import add_lab_result, update_lab_result, void_lab_result
+from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import create_patient, update_patient, void_patient
 from cnocare.security.policy import Principal
 
 ADA = Principal(user_id=7, username="ada", role="clinician", centre_ids=frozenset({1}))
+
+IMAGING = KINDS["imaging"]
+LABS = KINDS["labs"]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,12 +73,12 @@ def test_registering_a_patient_records_who_from_where_and_the_field_names(db_ses
 
 def test_an_edit_names_only_the_changed_fields_and_never_their_values(db_session: Session, centre_id: int) -> None:
     patient_id = _patient(db_session, centre_id)
-    lab = add_lab_result(db_session=db_session, patient_id=patient_id, data=CRP, actor="ada")
+    lab = writes.add(LABS, db_session=db_session, patient_id=patient_id, data=CRP, actor="ada")
     with audit_context(principal=ADA):
         update_patient(db_session=db_session, patient_id=patient_id, changes={"name": "Iris Quillon"},
                        expected_version=1, actor="ada", reason="typing error")
-        update_lab_result(db_session=db_session, record_id=lab.record_id, changes={"value": 48.5},
-                          expected_version=1, actor="ada", reason="lab corrected")
+        writes.revise(LABS, db_session=db_session, record_id=lab.record_id, changes={"value": 48.5},
+                      expected_version=1, actor="ada", reason="lab corrected")
     patient_update = _events(db_session, patient_id=patient_id, action="update", record_type="patient")
     assert [e.fields for e in patient_update] == [["name"]]
     (lab_update,) = _events(db_session, record_id=lab.record_id, action="update")
@@ -92,10 +95,10 @@ def test_an_edit_names_only_the_changed_fields_and_never_their_values(db_session
 
 def test_voiding_a_record_and_a_patient_records_void_events(db_session: Session, centre_id: int) -> None:
     patient_id = _patient(db_session, centre_id)
-    lab = add_lab_result(db_session=db_session, patient_id=patient_id, data=CRP, actor="ada")
+    lab = writes.add(LABS, db_session=db_session, patient_id=patient_id, data=CRP, actor="ada")
     with audit_context(principal=ADA):
-        void_lab_result(db_session=db_session, record_id=lab.record_id, expected_version=1,
-                        reason="entered for the wrong patient", actor="ada")
+        writes.void(LABS, db_session=db_session, record_id=lab.record_id, expected_version=1,
+                    reason="entered for the wrong patient", actor="ada")
         void_patient(db_session=db_session, patient_id=patient_id, expected_version=1, reason="duplicate",
                      actor="ada")
     (lab_void,) = _events(db_session, record_id=lab.record_id, action="void")
@@ -121,10 +124,10 @@ def test_the_cli_context_names_itself(db_session: Session, centre_id: int) -> No
 def test_a_lesion_change_is_audited_with_its_imaging_study(db_session: Session, centre_id: int) -> None:
     patient_id = _patient(db_session, centre_id)
     lesion = {"site": "femur", "side": "left", "segment": "distal_metaphysis", "findings": ["marrow_oedema"]}
-    study = add_imaging_study(db_session=db_session, patient_id=patient_id, actor="ada", data={
+    study = writes.add(IMAGING, db_session=db_session, patient_id=patient_id, actor="ada", data={
         "date": dt.date(2024, 3, 2), "modality": "mri", "whole_body": True, "lesions": [lesion]})
-    update_imaging_study(db_session=db_session, record_id=study.record_id, expected_version=1, actor="ada",
-                         changes={"lesions": [lesion, {**lesion, "site": "tibia"}]})
+    writes.revise(IMAGING, db_session=db_session, record_id=study.record_id, expected_version=1, actor="ada",
+                  changes={"lesions": [lesion, {**lesion, "site": "tibia"}]})
     created, updated = _events(db_session, record_id=study.record_id)
     assert created.action == "create" and "lesions" in created.fields
     assert (updated.action, updated.fields, updated.record_type) == ("update", ["lesions"], "imaging_studies")
@@ -136,8 +139,8 @@ def test_a_rolled_back_write_leaves_no_audit_event(db_factory: sessionmaker[Sess
         db.commit()
     with db_factory() as db:
         with pytest.raises(RecordValidationError):  # a lab before the date of birth fails the Case check
-            add_lab_result(db_session=db, patient_id=patient_id, actor="ada",
-                           data={**CRP, "date": dt.date(2010, 1, 1)})
+            writes.add(LABS, db_session=db, patient_id=patient_id, actor="ada",
+                       data={**CRP, "date": dt.date(2010, 1, 1)})
         db.rollback()
         assert _events(db, patient_id=patient_id, record_type="lab_results") == []
         assert len(_events(db, patient_id=patient_id)) == 1  # the committed registration only

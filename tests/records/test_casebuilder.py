@@ -7,63 +7,66 @@ import datetime as dt
 from records_personas import CLINICIAN, COLLEAGUE, NewPatient
 from sqlalchemy.orm import Session, sessionmaker
 
-from cnocare.records.alternatives.service import add_alternative_diagnosis
-from cnocare.records.biopsies.service import add_biopsy
+from cnocare.records import writes
 from cnocare.records.casebuilder import build_case
 from cnocare.records.chart import load_chart
-from cnocare.records.conditions.service import add_condition
 from cnocare.records.db import transaction
-from cnocare.records.episodes.service import add_episode
-from cnocare.records.family_history.service import add_family_history
-from cnocare.records.genetics.service import add_genetic_finding
-from cnocare.records.imaging.service import add_imaging_study, update_imaging_study
-from cnocare.records.labs.service import add_lab_result, void_lab_result
-from cnocare.records.medicines.service import add_medicine_course
-from cnocare.records.notes.service import add_note
-from cnocare.records.symptoms.service import add_symptom
-from cnocare.records.visits.service import add_visit
+from cnocare.records.kinds import KINDS
 
 D = dt.date
+
+ALTERNATIVES = KINDS["alternatives"]
+BIOPSIES = KINDS["biopsies"]
+CONDITIONS = KINDS["conditions"]
+EPISODES = KINDS["episodes"]
+FAMILY_HISTORY = KINDS["family-history"]
+GENETICS = KINDS["genetics"]
+IMAGING = KINDS["imaging"]
+LABS = KINDS["labs"]
+MEDICINES = KINDS["medicines"]
+NOTES = KINDS["notes"]
+SYMPTOMS = KINDS["symptoms"]
+VISITS = KINDS["visits"]
 
 
 def _maya_course(s: Session, patient_id: str) -> dict[str, str]:
     ids: dict[str, str] = {}
-    add_episode(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                data={"kind": "presentation", "start": D(2025, 9, 1), "end": D(2026, 1, 10)})
-    add_symptom(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                data={"kind": "bone_pain", "present": True, "date": D(2025, 9, 1), "site": "clavicle",
-                      "side": "right", "severity_0_10": 6})
-    ids["mri"] = add_imaging_study(db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
+    writes.add(EPISODES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"kind": "presentation", "start": D(2025, 9, 1), "end": D(2026, 1, 10)})
+    writes.add(SYMPTOMS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"kind": "bone_pain", "present": True, "date": D(2025, 9, 1), "site": "clavicle",
+                     "side": "right", "severity_0_10": 6})
+    ids["mri"] = writes.add(IMAGING, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "date": D(2025, 11, 3), "modality": "whole_body_mri", "whole_body": True, "lesions": [
             {"site": "clavicle", "side": "right", "segment": "diaphysis",
              "findings": ["marrow_oedema", "hyperostosis"], "activity": "active"},
             {"site": "T7", "side": "midline", "segment": "vertebral_body", "findings": ["marrow_oedema"]}]}).record_id
-    ids["crp"] = add_lab_result(db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
+    ids["crp"] = writes.add(LABS, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "test": "crp", "date": D(2025, 11, 1), "value": 1.4, "unit": "mg/dL", "reference_high": 0.5}).record_id
-    ids["wrong_esr"] = add_lab_result(db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
+    ids["wrong_esr"] = writes.add(LABS, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "test": "esr", "date": D(2025, 11, 1), "value": 80, "unit": "mm/h"}).record_id
-    add_lab_result(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                   data={"test": "crp", "date": D(2026, 4, 1), "value": 2, "unit": "mg/L"})
-    add_biopsy(db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
+    writes.add(LABS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"test": "crp", "date": D(2026, 4, 1), "value": 2, "unit": "mg/L"})
+    writes.add(BIOPSIES, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "date": D(2025, 12, 1), "site": "clavicle", "side": "right", "histology": ["chronic_inflammation"],
         "culture": "negative"})
-    add_medicine_course(db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
+    writes.add(MEDICINES, db_session=s, patient_id=patient_id, actor=CLINICIAN, data={
         "drug": "naproxen", "drug_class": "nsaid", "start": D(2025, 11, 10), "stop": D(2026, 2, 1),
         "stop_reason": "remission", "response": "complete"})
-    add_condition(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                  data={"kind": "palmoplantar_pustulosis", "onset": D(2025, 10, 1)})
-    add_alternative_diagnosis(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                              data={"kind": "malignancy", "status": "excluded", "date": D(2025, 12, 8),
-                                    "basis": "biopsy histology"})
-    add_family_history(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                       data={"relation": "first_degree", "condition": "psoriasis"})
-    add_genetic_finding(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-                        data={"gene": "LPIN2", "classification": "benign"})
-    add_visit(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-              data={"date": D(2025, 11, 3), "kind": "new_patient", "pain_0_10": 6, "physician_global_0_10": 5,
-                    "next_review_due": D(2026, 2, 3)})
-    add_note(db_session=s, patient_id=patient_id, actor=CLINICIAN,
-             data={"date": D(2025, 11, 3), "text": "Discussed NSAID trial."})
+    writes.add(CONDITIONS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"kind": "palmoplantar_pustulosis", "onset": D(2025, 10, 1)})
+    writes.add(ALTERNATIVES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"kind": "malignancy", "status": "excluded", "date": D(2025, 12, 8),
+                     "basis": "biopsy histology"})
+    writes.add(FAMILY_HISTORY, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"relation": "first_degree", "condition": "psoriasis"})
+    writes.add(GENETICS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"gene": "LPIN2", "classification": "benign"})
+    writes.add(VISITS, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"date": D(2025, 11, 3), "kind": "new_patient", "pain_0_10": 6, "physician_global_0_10": 5,
+                     "next_review_due": D(2026, 2, 3)})
+    writes.add(NOTES, db_session=s, patient_id=patient_id, actor=CLINICIAN,
+               data={"date": D(2025, 11, 3), "text": "Discussed NSAID trial."})
     return ids
 
 
@@ -73,10 +76,10 @@ def test_the_case_holds_every_current_record_with_units_normalised(
     with transaction(db_factory) as s:
         ids = _maya_course(s, patient.id)
     with transaction(db_factory) as s:
-        void_lab_result(db_session=s, record_id=ids["wrong_esr"], expected_version=1,
-                        reason="entered on the wrong patient", actor=COLLEAGUE)
-        update_imaging_study(db_session=s, record_id=ids["mri"], expected_version=1, actor=COLLEAGUE,
-                             changes={"report": "Right clavicular and T7 oedema."})
+        writes.void(LABS, db_session=s, record_id=ids["wrong_esr"], expected_version=1,
+                    reason="entered on the wrong patient", actor=COLLEAGUE)
+        writes.revise(IMAGING, db_session=s, record_id=ids["mri"], expected_version=1, actor=COLLEAGUE,
+                      changes={"report": "Right clavicular and T7 oedema."})
     with transaction(db_factory) as s:
         case = build_case(db_session=s, patient_id=patient.id)
     assert case.case_id == patient.id and case.patient.sex == "female"
@@ -114,6 +117,6 @@ def test_the_patient_chart_has_every_section_and_the_latest_assessment(
         _maya_course(s, patient.id)
     with transaction(db_factory) as s:
         chart = load_chart(db_session=s, patient_id=patient.id)
-    assert chart.patient.id == patient.id and len(chart.labs) == 3 and len(chart.imaging[0].lesions) == 2
-    assert chart.visits[0].next_review_due == D(2026, 2, 3) and chart.notes[0].text == "Discussed NSAID trial."
+    assert chart.patient.id == patient.id and len(chart["labs"]) == 3 and len(chart["imaging"][0].lesions) == 2
+    assert chart["visits"][0].next_review_due == D(2026, 2, 3) and chart["notes"][0].text == "Discussed NSAID trial."
     assert chart.latest_snapshot is not None and chart.latest_snapshot.assessment["case_id"] == patient.id

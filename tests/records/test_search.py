@@ -8,14 +8,17 @@ import pytest
 from records_personas import CLINICIAN, NewPatient
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.records import writes
 from cnocare.records.db import transaction
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.labs.service import add_lab_result
+from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import search_patients, void_patient
-from cnocare.records.visits.service import add_visit, update_visit
 
 D = dt.date
 TODAY = D(2026, 6, 1)
+
+LABS = KINDS["labs"]
+VISITS = KINDS["visits"]
 
 
 def test_text_matches_name_or_hospital_number_ignoring_case(
@@ -36,10 +39,10 @@ def test_red_flags_only_lists_patients_whose_latest_assessment_has_a_red_flag(
         db_factory: sessionmaker[Session], new_patient: NewPatient, centre_id: int) -> None:
     flagged, calm = new_patient(name="Ada Flag"), new_patient(name="Ben Calm")
     with transaction(db_factory) as s:
-        add_lab_result(db_session=s, patient_id=flagged.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
-        add_lab_result(db_session=s, patient_id=calm.id, actor=CLINICIAN,
-                       data={"test": "platelets", "date": D(2026, 4, 20), "value": 300, "unit": "10^9/L"})
+        writes.add(LABS, db_session=s, patient_id=flagged.id, actor=CLINICIAN,
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 40, "unit": "10^9/L"})
+        writes.add(LABS, db_session=s, patient_id=calm.id, actor=CLINICIAN,
+                   data={"test": "platelets", "date": D(2026, 4, 20), "value": 300, "unit": "10^9/L"})
     with transaction(db_factory) as s:
         result = search_patients(db_session=s, centre_id=centre_id, red_flags_only=True)
     assert [p.id for p in result.items] == [flagged.id] and result.items[0].red_flag_count >= 1
@@ -49,13 +52,13 @@ def test_overdue_only_uses_the_latest_visit_review_date_against_today(
         db_factory: sessionmaker[Session], new_patient: NewPatient, centre_id: int) -> None:
     late, due_later, never = new_patient(name="Cara Late"), new_patient(name="Dan Later"), new_patient(name="Eve")
     with transaction(db_factory) as s:
-        add_visit(db_session=s, patient_id=late.id, actor=CLINICIAN,
-                  data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 4, 5)})
-        booked = add_visit(db_session=s, patient_id=due_later.id, actor=CLINICIAN,
-                           data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 5, 1)})
+        writes.add(VISITS, db_session=s, patient_id=late.id, actor=CLINICIAN,
+                   data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 4, 5)})
+        booked = writes.add(VISITS, db_session=s, patient_id=due_later.id, actor=CLINICIAN,
+                            data={"date": D(2026, 1, 5), "kind": "follow_up", "next_review_due": D(2026, 5, 1)})
     with transaction(db_factory) as s:
-        update_visit(db_session=s, record_id=booked.record_id, expected_version=1, actor=CLINICIAN,
-                     changes={"next_review_due": D(2026, 7, 1)}, reason="review moved")
+        writes.revise(VISITS, db_session=s, record_id=booked.record_id, expected_version=1, actor=CLINICIAN,
+                      changes={"next_review_due": D(2026, 7, 1)}, reason="review moved")
     with transaction(db_factory) as s:
         overdue = search_patients(db_session=s, centre_id=centre_id, overdue_only=True, today=TODAY)
         listed = search_patients(db_session=s, centre_id=centre_id, today=TODAY)
@@ -78,3 +81,23 @@ def test_overdue_only_without_today_is_refused(db_factory: sessionmaker[Session]
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
         search_patients(db_session=s, overdue_only=True)
     assert refused.value.errors[0]["field"] == "today"
+
+
+def test_the_list_sorts_by_age_youngest_first_with_unknown_birth_dates_last_either_way(
+        db_factory: sessionmaker[Session], new_patient: NewPatient, centre_id: int) -> None:
+    baby = new_patient(name="Baby", date_of_birth=D(2025, 1, 1), onset_date=None)
+    teen = new_patient(name="Teen", date_of_birth=D(2011, 1, 1), onset_date=None)
+    unknown = new_patient(name="Aaron", date_of_birth=None, onset_date=None)
+    with transaction(db_factory) as s:
+        youngest = search_patients(db_session=s, centre_id=centre_id, sort="age")
+        oldest = search_patients(db_session=s, centre_id=centre_id, sort="age", descending=True)
+        by_name_down = search_patients(db_session=s, centre_id=centre_id, sort="name", descending=True)
+    assert [p.id for p in youngest.items] == [baby.id, teen.id, unknown.id]
+    assert [p.id for p in oldest.items] == [teen.id, baby.id, unknown.id]
+    assert [p.name for p in by_name_down.items] == ["Teen", "Baby", "Aaron"]
+
+
+def test_an_unknown_sort_is_refused_with_the_accepted_ones(db_factory: sessionmaker[Session]) -> None:
+    with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
+        search_patients(db_session=s, sort="date_of_birth; drop table patients")
+    assert refused.value.errors[0]["field"] == "sort" and "age" in refused.value.errors[0]["message"]

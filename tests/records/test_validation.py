@@ -9,21 +9,24 @@ from records_personas import CLINICIAN, NewPatient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.records import versioned, writes
 from cnocare.records.db import transaction
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.imaging.service import add_imaging_study
+from cnocare.records.kinds import KINDS
 from cnocare.records.labs.models import LabResultRecord
-from cnocare.records.labs.service import add_lab_result, list_lab_results
-from cnocare.records.medicines.service import add_medicine_course
-from cnocare.records.visits.service import add_visit, list_visits
+
+IMAGING = KINDS["imaging"]
+LABS = KINDS["labs"]
+MEDICINES = KINDS["medicines"]
+VISITS = KINDS["visits"]
 
 
 def test_a_lab_in_an_unknown_unit_is_refused_listing_the_accepted_units(
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 12, "unit": "mmol/L"})
+        writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 12, "unit": "mmol/L"})
     [problem] = refused.value.errors
     assert problem["field"] == "unit" and problem["value"] == "mmol/L"
     assert "mg/L" in problem["message"] and "mg/dL" in problem["message"]
@@ -33,8 +36,8 @@ def test_an_impossible_lab_value_is_refused_with_the_possible_range(
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "haemoglobin", "date": dt.date(2026, 3, 2), "value": 500, "unit": "g/L"})
+        writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "haemoglobin", "date": dt.date(2026, 3, 2), "value": 500, "unit": "g/L"})
     [problem] = refused.value.errors
     assert problem["field"] == "value" and problem["value"] == 500 and "impossible" in problem["message"]
 
@@ -43,11 +46,11 @@ def test_a_lesion_on_a_paired_bone_may_leave_the_side_unreported_but_not_midline
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with transaction(db_factory) as s:  # a letter from another hospital often gives no side
-        add_imaging_study(db_session=s, patient_id=patient.id, actor=CLINICIAN, data={
+        writes.add(IMAGING, db_session=s, patient_id=patient.id, actor=CLINICIAN, data={
             "date": dt.date(2026, 3, 3), "modality": "mri",
             "lesions": [{"site": "clavicle", "side": "left"}, {"site": "tibia", "findings": ["marrow_oedema"]}]})
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_imaging_study(db_session=s, patient_id=patient.id, actor=CLINICIAN, data={
+        writes.add(IMAGING, db_session=s, patient_id=patient.id, actor=CLINICIAN, data={
             "date": dt.date(2026, 3, 3), "modality": "mri",
             "lesions": [{"site": "clavicle", "side": "left"}, {"site": "tibia", "side": "midline"}]})
     [problem] = refused.value.errors
@@ -58,8 +61,8 @@ def test_a_vocabulary_mistake_lists_the_accepted_words(
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_medicine_course(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                            data={"drug": "naproxen", "drug_class": "nsaids", "start": dt.date(2026, 3, 3)})
+        writes.add(MEDICINES, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"drug": "naproxen", "drug_class": "nsaids", "start": dt.date(2026, 3, 3)})
     [problem] = refused.value.errors
     assert problem["field"] == "drug_class" and problem["value"] == "nsaids" and "'nsaid'" in problem["message"]
 
@@ -68,13 +71,13 @@ def test_a_failed_save_inside_a_transaction_writes_nothing(
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with pytest.raises(RecordValidationError), transaction(db_factory) as s:
-        add_visit(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                  data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 4})
-        add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "esr", "date": dt.date(2026, 3, 2), "value": 900, "unit": "mm/h"})
+        writes.add(VISITS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 4})
+        writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "esr", "date": dt.date(2026, 3, 2), "value": 900, "unit": "mm/h"})
     with transaction(db_factory) as s:
-        assert list_visits(db_session=s, patient_id=patient.id) == []
-        assert list_lab_results(db_session=s, patient_id=patient.id) == []
+        assert versioned.list_for_patient(VISITS.concept, db_session=s, patient_id=patient.id) == []
+        assert versioned.list_for_patient(LABS.concept, db_session=s, patient_id=patient.id) == []
         assert s.scalar(select(func.count()).select_from(LabResultRecord)
                         .where(LabResultRecord.patient_id == patient.id)) == 0
 
@@ -83,8 +86,8 @@ def test_a_record_dated_before_birth_is_refused_by_the_case_rules(
         db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient(date_of_birth=dt.date(2014, 5, 2))
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_lab_result(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                       data={"test": "crp", "date": dt.date(2013, 1, 1), "value": 3, "unit": "mg/L"})
+        writes.add(LABS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "crp", "date": dt.date(2013, 1, 1), "value": 3, "unit": "mg/L"})
     assert refused.value.errors[0]["field"].startswith("case")
     assert "before the date of birth" in refused.value.errors[0]["message"]
 
@@ -92,6 +95,6 @@ def test_a_record_dated_before_birth_is_refused_by_the_case_rules(
 def test_a_pain_score_above_ten_is_refused(db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
     patient = new_patient()
     with pytest.raises(RecordValidationError) as refused, transaction(db_factory) as s:
-        add_visit(db_session=s, patient_id=patient.id, actor=CLINICIAN,
-                  data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 11})
+        writes.add(VISITS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 11})
     assert refused.value.errors[0]["field"] == "pain_0_10" and refused.value.errors[0]["value"] == 11

@@ -7,7 +7,6 @@ returns a ``Trial`` whose ``lost`` (acknowledged writes missing) and ``problems`
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import os
 import random
@@ -23,21 +22,23 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cnocare.analytics.seed import WRITERS
-from cnocare.analytics.synthetic import PatientBundle, generate_cohort, seed_demo
-from cnocare.records import versioned
+from cnocare.analytics.seed import seed_demo
+from cnocare.analytics.synthetic import PatientBundle, generate_cohort
+from cnocare.records import versioned, writes
 from cnocare.records.centres.service import create_centre
 from cnocare.records.db import make_engine, session_factory, transaction
 from cnocare.records.integrity import check
+from cnocare.records.kinds import ALL_KINDS, KINDS
 from cnocare.records.labs.models import LabResultRecord
-from cnocare.records.notes.models import ClinicalNoteRecord
-from cnocare.records.notes.service import add_note
+from cnocare.records.models import ClinicalNoteRecord
 from cnocare.records.patients.models import PatientRecord
 from cnocare.records.patients.service import create_patient
 from reliability.harness import Child, ScratchDatabases, kill_at_random
 
 WORKERS = Path(__file__).with_name("workers.py")
 ACTOR = "crash-trial"
+
+NOTES = KINDS["notes"]
 
 
 @dataclass
@@ -150,11 +151,11 @@ def patient_differences(s: Session, patient_id: str, bundle: PatientBundle) -> l
     assert patient is not None
     if (patient.name, patient.sex, patient.date_of_birth) != (bundle.name, bundle.sex, bundle.date_of_birth):
         out.append(f"patient {bundle.hospital_number}: demographics differ from the generator")
-    for name, _write in WRITERS:
-        concept = importlib.import_module(f"cnocare.records.{name}.service").CONCEPT
+    for kind in ALL_KINDS:
+        name, concept = kind.name, kind.concept
         rows = versioned.current_rows(concept, s, patient_id)
         stored = sorted(canonical(concept.fields.model_validate(concept.row_fields(row))) for row in rows)
-        expected = sorted(canonical(item) for item in getattr(bundle, name))
+        expected = sorted(canonical(item) for item in getattr(bundle, name, ()))
         if stored != expected:
             out.append(f"patient {bundle.hospital_number}: {len(stored)} {name} stored, "
                        f"{len(expected)} generated (or contents differ)")
@@ -211,8 +212,8 @@ def edit_trial(dbs: ScratchDatabases, rng: random.Random, count: int = 15) -> Tr
     trial, url = Trial("concurrent_edit", dbs.dialect), dbs.fresh()
     patient_id = new_patient(url)
     with session(url) as s:
-        record_id = add_note(db_session=s, patient_id=patient_id, actor=ACTOR,
-                             data={"date": dt.date(2025, 9, 2), "text": "first letter"}).record_id
+        record_id = writes.add(NOTES, db_session=s, patient_id=patient_id, actor=ACTOR,
+                               data={"date": dt.date(2025, 9, 2), "text": "first letter"}).record_id
     victim = worker("edit", url=url, record_id=record_id, name="editor-killed", count=count)
     survivor = worker("edit", url=url, record_id=record_id, name="editor-survivor", count=count)
     survivor.wait_for("READY")

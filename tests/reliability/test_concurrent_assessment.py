@@ -14,10 +14,11 @@ import threading
 from sqlalchemy import text
 
 import cnocare.records.registry  # noqa: F401
+from cnocare.records import writes
 from cnocare.records.assessments.service import latest_snapshot
 from cnocare.records.db import make_engine, session_factory, transaction
 from cnocare.records.integrity import check
-from cnocare.records.labs.service import add_lab_result
+from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import search_patients
 from reliability.harness import ScratchDatabases
 from reliability.scenarios import new_patient
@@ -37,12 +38,12 @@ def test_a_red_flag_entered_while_another_write_is_in_flight_stays_in_the_assess
     def second_write() -> None:
         try:
             with transaction(factory) as s:
-                add_lab_result(db_session=s, patient_id=patient_id, data=ORDINARY_CRP, actor="nurse-b")
+                writes.add(LABS, db_session=s, patient_id=patient_id, data=ORDINARY_CRP, actor="nurse-b")
         except BaseException as exc:
             failures.append(exc)
 
     try:
-        add_lab_result(db_session=first, patient_id=patient_id, data=LOW_PLATELETS, actor="nurse-a")
+        writes.add(LABS, db_session=first, patient_id=patient_id, data=LOW_PLATELETS, actor="nurse-a")
         other = threading.Thread(target=second_write)
         other.start()
         if scratch.dialect == "postgresql":
@@ -64,3 +65,5 @@ def test_a_red_flag_entered_while_another_write_is_in_flight_stays_in_the_assess
     assert report.ok, str(report)
     assert "platelets_below_100" in flags
     assert [p.id for p in listed] == [patient_id]
+
+LABS = KINDS["labs"]

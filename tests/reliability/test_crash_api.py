@@ -30,7 +30,7 @@ from cnocare.records.accounts.service import create_user
 from cnocare.records.centres.service import create_centre
 from cnocare.records.db import make_engine, session_factory, transaction
 from cnocare.records.integrity import check
-from cnocare.records.notes.models import ClinicalNoteRecord
+from cnocare.records.models import ClinicalNoteRecord
 from cnocare.records.patients.service import create_patient
 from reliability.conftest import ReplayableRandom
 from reliability.harness import ScratchDatabases

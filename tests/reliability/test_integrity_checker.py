@@ -12,10 +12,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from cnocare.analytics.synthetic import seed_demo
+from cnocare.analytics.seed import seed_demo
+from cnocare.records import writes
 from cnocare.records.db import make_engine, session_factory
 from cnocare.records.integrity import check
-from cnocare.records.notes.service import add_note, update_note
+from cnocare.records.kinds import KINDS
 from reliability.harness import ScratchDatabases
 from reliability.scenarios import ACTOR, new_patient, session
 
@@ -37,6 +38,8 @@ DAMAGE = {
         ["UPDATE patient_summaries SET red_flag_count = red_flag_count + 1"], {"summary_mismatch"}),
 }
 
+NOTES = KINDS["notes"]
+
 
 @pytest.fixture(scope="module")
 def healthy(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ScratchDatabases, str]]:
@@ -49,11 +52,11 @@ def healthy(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     engine.dispose()
     patient_id = new_patient(url)
     with session(url) as s:
-        note = add_note(db_session=s, patient_id=patient_id, actor=ACTOR, data={"date": dt.date(2025, 9, 2),
-                                                                               "text": "v1"})
+        note = writes.add(NOTES, db_session=s, patient_id=patient_id, actor=ACTOR, data={"date": dt.date(2025, 9, 2),
+                          "text": "v1"})
         for version, text_ in ((1, "v2"), (2, "v3")):
-            update_note(db_session=s, record_id=note.record_id, changes={"text": text_},
-                        expected_version=version, actor=ACTOR)
+            writes.revise(NOTES, db_session=s, record_id=note.record_id, changes={"text": text_},
+                          expected_version=version, actor=ACTOR)
     yield databases, url
     databases.drop_all()
 

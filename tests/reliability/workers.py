@@ -19,10 +19,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, so `reli
 from sqlalchemy.orm import Session, sessionmaker
 
 import cnocare.records.registry  # noqa: F401  - every table, so foreign keys resolve in a fresh process
+from cnocare.records import versioned, writes
 from cnocare.records.db import make_engine, session_factory, transaction
+from cnocare.records.kinds import KINDS
 from reliability.harness import emit
 
 FIRST_LAB_DAY = dt.date(2025, 9, 1)  # the trial patient's onset; every lab is dated after it, before mid-2026
+
+LABS = KINDS["labs"]
+NOTES = KINDS["notes"]
 
 
 def lab(rng: random.Random, note: str) -> dict[str, Any]:
@@ -33,7 +38,7 @@ def lab(rng: random.Random, note: str) -> dict[str, Any]:
 
 def seed(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
     """The demo cohort, acknowledged patient by patient (seed_demo's progress runs after each commit)."""
-    from cnocare.analytics.synthetic import seed_demo
+    from cnocare.analytics.seed import seed_demo
 
     emit("READY")
     added = seed_demo(factory, n=args["n"], seed=args["seed"],
@@ -43,7 +48,6 @@ def seed(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
 
 def burst(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
     """Add, correct (with the version the writer last saw) and void lab results of one patient."""
-    from cnocare.records.labs.service import add_lab_result, update_lab_result, void_lab_result
 
     rng, actor, live = random.Random(args["seed"]), args["actor"], {}
     emit("READY")
@@ -51,19 +55,19 @@ def burst(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
         roll, tag = rng.random(), f"{actor} op {op}"
         with transaction(factory) as s:
             if not live or roll < 0.45:
-                read = add_lab_result(db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
-                                      actor=actor)
+                read = writes.add(LABS, db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
+                                  actor=actor)
                 kind, fields = "add", {"value": read.value, "note": read.note}
             elif roll < 0.8:
                 record_id = rng.choice(sorted(live))
                 changes = {"value": round(rng.uniform(0.5, 60.0), 1), "note": tag}
-                read = update_lab_result(db_session=s, record_id=record_id, changes=changes,
-                                         expected_version=live[record_id], actor=actor, reason=tag)
+                read = writes.revise(LABS, db_session=s, record_id=record_id, changes=changes,
+                                     expected_version=live[record_id], actor=actor, reason=tag)
                 kind, fields = "update", {"value": read.value, "note": read.note}
             else:
                 record_id = rng.choice(sorted(live))
-                read = void_lab_result(db_session=s, record_id=record_id, expected_version=live[record_id],
-                                       reason=tag, actor=actor)
+                read = writes.void(LABS, db_session=s, record_id=record_id, expected_version=live[record_id],
+                                   reason=tag, actor=actor)
                 kind, fields = "void", {"reason": tag}
         if kind == "void":
             del live[read.record_id]
@@ -75,19 +79,19 @@ def burst(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
 
 def edit(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
     """Edit one shared note again and again; a stale version (someone else saved first) means read again."""
+
     from cnocare.records.errors import StaleRecordError
-    from cnocare.records.notes.service import get_note, update_note
 
     name, conflicts, done = args["name"], 0, 0
     emit("READY")
     while done < args["count"]:
         with transaction(factory) as s:
-            seen = get_note(db_session=s, record_id=args["record_id"]).version
+            seen = versioned.get(NOTES.concept, db_session=s, record_id=args["record_id"]).version
         text = f"{name} edit {done}"
         try:
             with transaction(factory) as s:
-                saved = update_note(db_session=s, record_id=args["record_id"], changes={"text": text},
-                                    expected_version=seen, actor=name, reason=text)
+                saved = writes.revise(NOTES, db_session=s, record_id=args["record_id"], changes={"text": text},
+                                      expected_version=seen, actor=name, reason=text)
         except StaleRecordError:
             conflicts += 1
             continue
@@ -98,7 +102,6 @@ def edit(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
 
 def writer(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
     """One of several concurrent writers on one patient: add a lab, then correct it, over and over."""
-    from cnocare.records.labs.service import add_lab_result, update_lab_result
 
     rng, name = random.Random(args["seed"]), args["name"]
     emit("READY")
@@ -106,13 +109,13 @@ def writer(factory: sessionmaker[Session], args: dict[str, Any]) -> None:
         tag = f"{name} op {op}"
         try:
             with transaction(factory) as s:
-                read = add_lab_result(db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
-                                      actor=name)
+                read = writes.add(LABS, db_session=s, patient_id=args["patient_id"], data=lab(rng, tag),
+                                  actor=name)
             emit("ACK", op="add", record_id=read.record_id, version=read.version, note=tag, value=read.value)
             with transaction(factory) as s:
-                read = update_lab_result(db_session=s, record_id=read.record_id,
-                                         changes={"note": tag + " checked"}, expected_version=read.version,
-                                         actor=name, reason="checked")
+                read = writes.revise(LABS, db_session=s, record_id=read.record_id,
+                                     changes={"note": tag + " checked"}, expected_version=read.version,
+                                     actor=name, reason="checked")
             emit("ACK", op="update", record_id=read.record_id, version=read.version, note=read.note,
                  value=read.value)
         except Exception as exc:  # what a user would see: reported, counted by the trial, not retried

@@ -8,13 +8,15 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.web.browser import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
 
 from cnocare.records.db import transaction
-from cnocare.security.settings import get_settings
+from cnocare.security.settings import SecuritySettings, get_settings
 
 PASSWORD = "Correct-Horse-Battery-7"
 
@@ -42,11 +44,11 @@ def fast_security_env(mp: pytest.MonkeyPatch, data_dir: Path) -> None:
 def clinic(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     from cnocare.records.accounts.service import create_user
     from cnocare.records.centres.service import create_centre
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
         fast_security_env(mp, tmp_path_factory.mktemp("web-data"))
-        app = create_app(WebSettings(database_url=db_url))
+        app = create_app(SecuritySettings(database_url=db_url))
         with transaction(app.state.web.sessions) as db:
             centre = create_centre(db_session=db, data={"code": "BRI", "name": "Bristol Children's"}, actor="setup")
             other = create_centre(db_session=db, data={"code": "MUC", "name": "Munich"}, actor="setup")
@@ -96,3 +98,40 @@ def new_patient(client: TestClient, clinic: Clinic, **fields: str) -> str:
     response = client.post("/patients/new", data=data, follow_redirects=False)
     assert response.status_code == 303, response.text
     return response.headers["location"].rsplit("/", 1)[-1]
+
+
+# Browser tests: the clinic app served on loopback, a Chromium page, and a signed-in clinician.
+@pytest.fixture(scope="module")
+def base_url(clinic: Clinic) -> Iterator[str]:
+    with serving(clinic.app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser_page(base_url: str) -> Iterator[Any]:
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.csp_violations = []  # type: ignore[attr-defined]
+        page.on("console", lambda m: page.csp_violations.append(m.text)  # type: ignore[attr-defined]
+                if "Content Security Policy" in m.text else None)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def sign_in_browser(page: Any) -> None:
+    page.goto("/patients")
+    assert "/login" in page.url
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/patients")

@@ -8,13 +8,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.conftest import Clinic, csrf_of, new_patient, sign_in
 
+from cnocare.records import versioned
 from cnocare.records.accounts.api_tokens import create_api_token
 from cnocare.records.accounts.service import find_by_username
 from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
-from cnocare.records.labs.service import list_lab_results
+from cnocare.records.kinds import KINDS
 
 PROBE = {"User-Agent": "AuditProbe/1.0"}
+
+LABS = KINDS["labs"]
 
 
 def events(clinic: Clinic, **where: Any) -> list[AuditEvent]:
@@ -63,7 +66,7 @@ def test_an_edit_records_field_names_and_never_the_values(ada: TestClient, clini
     patient_id = new_patient(ada, clinic)
     assert add_crp(ada, patient_id).status_code == 303
     with transaction(clinic.app.state.web.sessions) as db:
-        (lab,) = list_lab_results(db_session=db, patient_id=patient_id)
+        (lab,) = versioned.list_for_patient(LABS.concept, db_session=db, patient_id=patient_id)
     url = f"/patients/{patient_id}/labs/{lab.record_id}/edit"
     token = csrf_of(ada.get(url).text)
     response = ada.post(url, headers=PROBE, follow_redirects=False, data={
@@ -80,7 +83,7 @@ def test_voiding_a_record_records_a_void_event(ada: TestClient, clinic: Clinic) 
     patient_id = new_patient(ada, clinic)
     add_crp(ada, patient_id)
     with transaction(clinic.app.state.web.sessions) as db:
-        (lab,) = list_lab_results(db_session=db, patient_id=patient_id)
+        (lab,) = versioned.list_for_patient(LABS.concept, db_session=db, patient_id=patient_id)
     url = f"/patients/{patient_id}/labs/{lab.record_id}/void"
     token = csrf_of(ada.get(url).text)
     assert ada.post(url, data={"csrf_token": token, "version": "1", "reason": "wrong patient"},

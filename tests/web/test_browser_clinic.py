@@ -4,41 +4,13 @@ Jansson results change in the assessment panel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.web.browser import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
-from tests.web.conftest import PASSWORD, Clinic
+from tests.web.browser import ARTIFACTS
+from tests.web.conftest import sign_in_browser as sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base_url(clinic: Clinic) -> Iterator[str]:
-    with serving(clinic.app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser_page(base_url: str) -> Iterator[Any]:
-    chromium = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.csp_violations = []  # type: ignore[attr-defined]
-        page.on("console", lambda m: page.csp_violations.append(m.text)  # type: ignore[attr-defined]
-                if "Content Security Policy" in m.text else None)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
 
 
 def instrument(page: Any, instrument_id: str) -> Any:
@@ -54,15 +26,6 @@ def attainable_range(page: Any, instrument_id: str) -> tuple[float, float]:
     text = str(instrument(page, instrument_id).locator('[data-field="range"]').text_content()).strip()
     low, high = text.split("–")
     return float(low), float(high)
-
-
-def sign_in(page: Any) -> None:
-    page.goto("/patients")
-    assert "/login" in page.url
-    page.get_by_label("User name").fill("ada")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/patients")
 
 
 def register_patient(page: Any, name: str) -> None:

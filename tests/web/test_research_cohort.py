@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.web.conftest import PASSWORD, Clinic, sign_in
 
-from cnocare.analytics.synthetic import seed_demo
+from cnocare.analytics.seed import seed_demo
 from cnocare.records.accounts.service import create_user
 from cnocare.records.centres.models import Centre
 from cnocare.records.db import transaction
-from cnocare.records.notes.models import ClinicalNoteRecord
+from cnocare.records.models import ClinicalNoteRecord
 from cnocare.records.patients.models import PatientRecord
 
 

@@ -1,43 +1,38 @@
-"""Write synthetic bundles through the record services: validated, versioned and assessed like real entries."""
+"""Write the synthetic cohort through the records write path: validated, versioned and assessed like real entries."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from cnocare.records.alternatives.service import add_alternative_diagnosis
+from cnocare.analytics.synthetic import CENTRES, COHORT_END, PatientBundle, generate_cohort
+from cnocare.records import writes
 from cnocare.records.assessments.service import deferred_refresh
-from cnocare.records.biopsies.service import add_biopsy
 from cnocare.records.centres.models import Centre
 from cnocare.records.centres.service import create_centre
-from cnocare.records.conditions.service import add_condition
 from cnocare.records.db import transaction
-from cnocare.records.episodes.service import add_episode
-from cnocare.records.family_history.service import add_family_history
-from cnocare.records.imaging.service import add_imaging_study
-from cnocare.records.labs.service import add_lab_result
-from cnocare.records.medicines.service import add_medicine_course
-from cnocare.records.notes.service import add_note
+from cnocare.records.kinds import ALL_KINDS
 from cnocare.records.patients.models import PatientRecord
 from cnocare.records.patients.service import create_patient
-from cnocare.records.symptoms.service import add_symptom
-from cnocare.records.visits.service import add_visit
 
-if TYPE_CHECKING:
-    from cnocare.analytics.synthetic import PatientBundle
+Progress = Callable[[int, int], None]
 
-WRITERS = (("visits", add_visit), ("episodes", add_episode), ("symptoms", add_symptom),
-           ("imaging", add_imaging_study), ("labs", add_lab_result), ("biopsies", add_biopsy),
-           ("medicines", add_medicine_course), ("conditions", add_condition),
-           ("alternatives", add_alternative_diagnosis), ("family_history", add_family_history), ("notes", add_note))
+
+def seed_demo(db_session_factory: sessionmaker[Session], n: int = 60, seed: int = 2026,
+              progress: Progress | None = None, actor: str = "demo-seed", cohort_end: dt.date = COHORT_END) -> int:
+    """Write the cohort; returns patients added.
+
+    Each patient is one transaction; patients whose hospital number already exists are skipped, so a
+    second run with the same seed adds nothing.
+    """
+    return write_bundles(db_session_factory, generate_cohort(n, seed, cohort_end), CENTRES, progress, actor)
 
 
 def write_bundles(factory: sessionmaker[Session], bundles: Sequence[PatientBundle],
-                  centres: Sequence[tuple[str, str]], progress: Callable[[int, int], None] | None,
-                  actor: str) -> int:
+                  centres: Sequence[tuple[str, str]], progress: Progress | None, actor: str) -> int:
     with transaction(factory) as s:
         ids = {}
         for code, name in centres:
@@ -55,9 +50,9 @@ def write_bundles(factory: sessionmaker[Session], bundles: Sequence[PatientBundl
                     patient = create_patient(db_session=s, actor=actor, data={
                         "centre_id": centre_id, "name": bundle.name, "hospital_number": bundle.hospital_number,
                         "sex": bundle.sex, "date_of_birth": bundle.date_of_birth, "onset_date": bundle.onset_date})
-                    for field, write in WRITERS:
-                        for data in getattr(bundle, field):
-                            write(db_session=s, patient_id=patient.id, data=data, actor=actor)
+                    for kind in ALL_KINDS:  # a bundle holds a tuple per kind it generates, named like the kind
+                        for data in getattr(bundle, kind.name, ()):
+                            writes.add(kind, db_session=s, patient_id=patient.id, data=data, actor=actor)
                 added += 1
         if progress is not None:
             progress(done, len(bundles))

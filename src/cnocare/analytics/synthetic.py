@@ -11,22 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from cnocare.records.alternatives.schemas import AlternativeDiagnosisCreate
-from cnocare.records.biopsies.schemas import BiopsyCreate
-from cnocare.records.conditions.schemas import CoexistingConditionCreate
-from cnocare.records.episodes.schemas import EpisodeCreate
-from cnocare.records.family_history.schemas import FamilyHistoryCreate
 from cnocare.records.imaging.schemas import ImagingStudyCreate, LesionFields
 from cnocare.records.labs.schemas import LabResultCreate
-from cnocare.records.medicines.schemas import MedicineCourseCreate
-from cnocare.records.notes.schemas import ClinicalNoteCreate
-from cnocare.records.symptoms.schemas import SymptomCreate
-from cnocare.records.visits.schemas import VisitCreate
+from cnocare.records.schemas import (
+    AlternativeDiagnosisCreate,
+    BiopsyCreate,
+    ClinicalNoteCreate,
+    CoexistingConditionCreate,
+    EpisodeCreate,
+    FamilyHistoryCreate,
+    MedicineCourseCreate,
+    SymptomCreate,
+    VisitCreate,
+)
 
 COHORT_END = dt.date(2026, 6, 30)  # fixed, so a seed gives the same cohort on any day
 SYNTHETIC = "synthetic (demo data; not a laboratory reference interval)"
@@ -290,17 +291,3 @@ def _course(rng: random.Random, rates: CohortRates, b: dict[str, list[Any]], dia
     b["notes"].append(ClinicalNoteCreate(date=diagnosis, category="clinic letter",
                                          text="Synthetic demo patient. Not a real person."))
 
-
-Progress = Callable[[int, int], None]
-
-
-def seed_demo(db_session_factory: Any, n: int = 60, seed: int = 2026, progress: Progress | None = None,
-              actor: str = "demo-seed", cohort_end: dt.date = COHORT_END) -> int:
-    """Write the cohort through the record services (so it is validated and assessed); returns patients added.
-
-    Each patient is one transaction; patients whose hospital number already exists are skipped, so a
-    second run with the same seed adds nothing.
-    """
-    from cnocare.analytics.seed import write_bundles
-
-    return write_bundles(db_session_factory, generate_cohort(n, seed, cohort_end), CENTRES, progress, actor)

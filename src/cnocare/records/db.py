@@ -1,13 +1,13 @@
 """Database selection, engines, sessions and migrations.
 
-``CNOCARE_DATABASE_URL`` selects PostgreSQL (psycopg 3); without it the embedded default is a SQLite
-file ``<CNOCARE_DATA_DIR or ./data>/cnocare.sqlite3`` in WAL mode, so readers never block the writer.
+The URL comes from the one settings object (``database_url``, from ``CNOCARE_DATABASE_URL`` or the
+``CNOCARE_CONFIG`` file): PostgreSQL (psycopg 3), or by default a SQLite file
+``<data_dir>/cnocare.sqlite3`` in WAL mode, so readers never block the writer.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,17 +16,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.security.settings import SecuritySettings
+
 SQLITE_BUSY_TIMEOUT_MS = 5000  # local choice: a clinic-sized write never holds the lock this long
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def database_url(env: Mapping[str, str] | None = None) -> str:
-    env = os.environ if env is None else env
-    url = env.get("CNOCARE_DATABASE_URL", "").strip()
-    if url:
-        return normalise_url(url)
-    data_dir = Path(env.get("CNOCARE_DATA_DIR", "") or "./data")
-    return f"sqlite:///{data_dir / 'cnocare.sqlite3'}"
+def database_url(settings: SecuritySettings | None = None) -> str:
+    # Read afresh by default (not the cached get_settings()): scripts and tests that change the
+    # environment between calls get the database they now name.
+    return normalise_url((settings or SecuritySettings()).database)
 
 
 def normalise_url(url: str) -> str:

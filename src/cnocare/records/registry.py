@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import importlib
 
+from cnocare.records.assessments import models as _assessments  # noqa: F401
 from cnocare.records.base import Base
+from cnocare.records.centres import models as _centres  # noqa: F401
+from cnocare.records.kinds import ALL_KINDS
+from cnocare.records.patients import models as _patients  # noqa: F401
 
-RECORD_MODELS = (
-    "centres", "patients", "episodes", "visits", "symptoms", "imaging", "labs", "biopsies", "medicines",
-    "conditions", "alternatives", "family_history", "genetics", "notes", "assessments",
-)
 # Owned by the accounts/audit work; loaded when present so one migration chain covers every table.
 OPTIONAL_MODELS = ("accounts", "audit")
 
 
 def load_all_models() -> type[Base]:
-    for name in RECORD_MODELS:
-        importlib.import_module(f"cnocare.records.{name}.models")
+    for kind in ALL_KINDS:  # each kind's table (imported with the kinds table itself)
+        assert kind.model.__table__ is not None  # type: ignore[attr-defined]
     for name in OPTIONAL_MODELS:
         module = f"cnocare.records.{name}.models"
         try:

@@ -2,7 +2,9 @@
 
 The OpenMRS ``Obs`` habit: nothing clinical is ever overwritten or removed, so a letter written in
 March can be reproduced, and a concurrent edit is refused (``StaleRecordError``) instead of lost.
-Every concept folder describes itself with a ``Concept`` and delegates its writes here.
+Each record kind (``records.kinds``) describes itself with a ``Concept``. This module stores versions
+and nothing else: it imports no other part of records above the base layer. Writes go through
+``records.writes``, which checks the patient first and refreshes the assessment after.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from cnocare.records.clock import UtcDateTime, utcnow
+from cnocare.records.dates import refuse_impossible_dates
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 
 ACTOR_MAX = 120
@@ -78,6 +81,7 @@ class Concept(Generic[M, R]):
     to_case: Callable[[dict[str, Any]], Any] | None = None
     dump_row: Callable[[Any], dict[str, Any]] | None = None  # row -> field dict (nested concepts)
     load_row: Callable[[Any, dict[str, Any], Any], None] | None = None  # (row, fields, case object)
+    past_events: tuple[str, ...] = ()  # date fields of what has already happened: never after today
 
     def validate(self, data: BaseModel | Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
         try:
@@ -86,6 +90,7 @@ class Concept(Generic[M, R]):
         except ValidationError as exc:
             raise RecordValidationError.from_pydantic(exc) from None
         fields = schema.model_dump()
+        refuse_impossible_dates(fields, past_events=self.past_events)
         case_object = None
         if self.to_case is not None:
             try:
@@ -115,26 +120,23 @@ class Concept(Generic[M, R]):
         return self.read.model_validate({**meta, **content, **extras})
 
 
-def add(concept: Concept[M, R], *, db_session: Session, patient_id: str,
-        data: BaseModel | Mapping[str, Any], actor: str) -> R:
-    from cnocare.records.patients.service import require_active_patient
-
-    _require_actor(actor)
-    require_active_patient(db_session=db_session, patient_id=patient_id)
+def insert(concept: Concept[M, R], *, db_session: Session, patient_id: str,
+           data: BaseModel | Mapping[str, Any], actor: str) -> R:
+    """Store version 1 of a new record."""
+    require_actor(actor)
     fields, case_object = concept.validate(data)
     row = _new_row(concept, str(uuid.uuid4()), 1, patient_id, actor, utcnow())
     concept.apply(row, fields, case_object)
     db_session.add(row)
     db_session.flush()
-    _after_write(db_session, patient_id, actor)
     return concept.to_read(row)
 
 
-def revise(concept: Concept[M, R], *, db_session: Session, record_id: str,
-           changes: BaseModel | Mapping[str, Any], expected_version: int, actor: str,
-           reason: str = "corrected") -> R:
+def supersede(concept: Concept[M, R], *, db_session: Session, record_id: str,
+              changes: BaseModel | Mapping[str, Any], expected_version: int, actor: str,
+              reason: str = "corrected") -> R:
     """Save an edit as version ``expected_version + 1``; the edited version is voided with ``reason``."""
-    _require_actor(actor)
+    require_actor(actor)
     current = _current_at(concept, db_session, record_id, expected_version)
     changed = changes.model_dump(exclude_unset=True) if isinstance(changes, BaseModel) else dict(changes)
     unknown = sorted(set(changed) - set(concept.fields.model_fields))
@@ -152,20 +154,18 @@ def revise(concept: Concept[M, R], *, db_session: Session, record_id: str,
         db_session.flush()
     except IntegrityError:
         raise _stale(concept, db_session, record_id, expected_version) from None
-    _after_write(db_session, current.patient_id, actor)
     return concept.to_read(row)
 
 
-def void(concept: Concept[M, R], *, db_session: Session, record_id: str, expected_version: int,
-         reason: str, actor: str) -> R:
+def withdraw(concept: Concept[M, R], *, db_session: Session, record_id: str, expected_version: int,
+             reason: str, actor: str) -> R:
     """Withdraw a record (entered in error, duplicate...): it stays in history, out of the Case."""
-    _require_actor(actor)
+    require_actor(actor)
     if not reason or not reason.strip():
         raise RecordValidationError.single("reason", reason, "a reason is required to void a record")
     current = _current_at(concept, db_session, record_id, expected_version)
     _void_row(concept, db_session, current, expected_version, actor, reason.strip(), utcnow())
     db_session.flush()
-    _after_write(db_session, current.patient_id, actor)
     return concept.to_read(current)
 
 
@@ -247,13 +247,8 @@ def _void_row(concept: Concept[M, R], db_session: Session, row: M, expected_vers
         raise _stale(concept, db_session, row.record_id, expected_version)
 
 
-def _require_actor(actor: str) -> None:
+def require_actor(actor: str) -> None:
     if not isinstance(actor, str) or not actor.strip() or len(actor) > ACTOR_MAX:
         raise RecordValidationError.single("actor", actor, f"who is writing: a user name of 1–{ACTOR_MAX} "
                                            "characters")
 
-
-def _after_write(db_session: Session, patient_id: str, actor: str) -> None:
-    from cnocare.records.assessments.service import request_refresh
-
-    request_refresh(db_session=db_session, patient_id=patient_id, actor=actor)

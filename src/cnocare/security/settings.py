@@ -1,4 +1,6 @@
-"""Security settings from ``CNOCARE_*`` environment variables or a config file named by ``CNOCARE_CONFIG``.
+"""The platform's settings, all in one object: ``CNOCARE_*`` environment variables or a config file
+named by ``CNOCARE_CONFIG``. The database, the web app and the security layer all read it (the class
+keeps the name it had when it held only security settings).
 
 The config file may be TOML (keys are the field names, e.g. ``lockout_threshold = 5``) or a dotenv file
 (``CNOCARE_LOCKOUT_THRESHOLD=5``). Environment variables win over the file.
@@ -33,7 +35,10 @@ class SecuritySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CNOCARE_", extra="ignore")
 
     environment: Literal["development", "production", "test"] = "development"
-    data_dir: Path = Path("./data")  # same default as cnocare.records.db
+    data_dir: Path = Path("./data")
+    # PostgreSQL (postgresql://...) or SQLite (sqlite:///...); unset: SQLite file <data_dir>/cnocare.sqlite3.
+    database_url: str | None = None
+    migrate: bool = True  # the web app brings the schema to the newest migration when it starts
     secret_key: SecretStr | None = None
     https: bool = False  # CNOCARE_HTTPS=1: cookies always Secure, HSTS sent
 
@@ -84,6 +89,12 @@ class SecuritySettings(BaseSettings):
             else:
                 sources.append(DotEnvSettingsSource(settings_cls, env_file=path))
         return tuple(sources)
+
+    @property
+    def database(self) -> str:
+        """The database URL to connect to: the configured one, else the SQLite file in the data dir."""
+        url = (self.database_url or "").strip()
+        return url or f"sqlite:///{self.data_dir / 'cnocare.sqlite3'}"
 
     @property
     def outbox_dir(self) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +22,7 @@ from cnocare.records.db import database_url, make_engine, session_factory, upgra
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.security.http import install_security
 from cnocare.security.policy import Forbidden, NotFound
+from cnocare.security.settings import SecuritySettings
 from cnocare.web import docs
 from cnocare.web.api import admin as api_admin
 from cnocare.web.api import research as api_research
@@ -35,20 +35,15 @@ from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.render import error_page
 
-
-@dataclass
-class WebSettings:
-    """What the web app needs to start; every field has a safe default for a local clinic."""
-
-    database_url: str | None = None  # default: cnocare.records.db.database_url() (env CNOCARE_DATABASE_URL)
-    migrate: bool = True  # bring the database schema to the newest migration at start-up
-    engine_options: dict[str, Any] = field(default_factory=dict)
+# The web app reads the platform's one settings object; the old name stays for callers that use it.
+WebSettings = SecuritySettings
 
 
-def create_app(settings: WebSettings | None = None) -> FastAPI:
-    settings = settings or WebSettings()
-    url = settings.database_url or database_url()
-    engine = make_engine(url, **settings.engine_options)
+def create_app(settings: SecuritySettings | None = None, *, engine_options: dict[str, Any] | None = None) -> FastAPI:
+    """The app on the database ``settings`` name (default: read now from the environment / ``CNOCARE_CONFIG``)."""
+    settings = settings or SecuritySettings()
+    url = database_url(settings)
+    engine = make_engine(url, **(engine_options or {}))
     if settings.migrate:
         upgrade(url)
     @asynccontextmanager

@@ -6,11 +6,11 @@ Routes never call a records service directly for patient data: they come through
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cnocare.records import versioned
 from cnocare.records.errors import RecordNotFoundError
 from cnocare.records.patients.schemas import PatientRead
 from cnocare.records.patients.service import get_patient
@@ -62,8 +62,6 @@ def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: 
 def record_of_patient(db: Session, user: WebUser, kind: RecordKind, patient_id: str, record_id: str,
                       action: str = "record:read") -> tuple[PatientRead, Any]:
     patient = visible_patient(db, user, patient_id, action, part=kind.slug)
-    from cnocare.records import versioned
-
     record = versioned.get(kind.concept, db_session=db, record_id=record_id)
     if str(record.patient_id) != str(patient.id):
         raise RecordNotFoundError(kind.label, record_id)
@@ -71,22 +69,5 @@ def record_of_patient(db: Session, user: WebUser, kind: RecordKind, patient_id: 
 
 
 def records_of_patient(db: Session, kind: RecordKind, patient_id: str) -> list[Any]:
-    from cnocare.records import versioned
-
     return list(versioned.list_for_patient(kind.concept, db_session=db, patient_id=patient_id))
 
-
-def build_case(db: Session, patient_id: str, as_of: dt.date | None = None) -> Any:
-    """The Case snapshot the records layer builds for this patient (as of a date, when given)."""
-    from cnocare.records.assessments import service as assessments
-
-    return assessments.build_case(db_session=db, patient_id=patient_id, as_of=as_of)
-
-
-def assessment(db: Session, patient_id: str, as_of: dt.date | None = None) -> Any:
-    """The CaseAssessment: current, or the stored snapshot valid at ``as_of``."""
-    from cnocare.records.assessments import service as assessments
-
-    if as_of is None:
-        return assessments.current_assessment(db_session=db, patient_id=patient_id)
-    return assessments.assessment_as_of(db_session=db, patient_id=patient_id, as_of=as_of)

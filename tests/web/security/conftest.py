@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from tests.web.conftest import PASSWORD, fast_security_env
 
-from cnocare.records import versioned
+from cnocare.records import versioned, writes
 from cnocare.records.accounts.models import user_patients
 from cnocare.records.accounts.service import create_user, find_by_username, principal_for
 from cnocare.records.centres.service import create_centre
@@ -99,8 +99,8 @@ class World:
     def fresh_record(self, situation: str, slug: str) -> str:
         kind = available_kinds()[slug]
         with transaction(self.app.state.web.sessions) as db:
-            saved = versioned.add(kind.concept, db_session=db, patient_id=self.patient_id(situation),
-                                  data=EXAMPLES[slug], actor="setup")
+            saved = writes.add(kind, db_session=db, patient_id=self.patient_id(situation),
+                               data=EXAMPLES[slug], actor="setup")
         return str(saved.record_id)
 
     def record_version(self, slug: str, record_id: str) -> int:
@@ -163,8 +163,8 @@ def build_world(app: FastAPI) -> World:
     for info in patients.values():
         with transaction(sessions) as db:
             for slug, kind in available_kinds().items():
-                saved = versioned.add(kind.concept, db_session=db, patient_id=info["id"], data=EXAMPLES[slug],
-                                      actor="setup")
+                saved = writes.add(kind, db_session=db, patient_id=info["id"], data=EXAMPLES[slug],
+                                   actor="setup")
                 info["records"][slug] = saved.record_id
     patients["linked"]["family"] = (USERNAMES["patient"], USERNAMES["parent"])
     patients["unlinked"]["family"] = (STRANGER_PARENT,)

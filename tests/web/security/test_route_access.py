@@ -29,7 +29,7 @@ from tests.web.security.routes import Route, Rule, app_routes, rule_for
 from cnocare.knowledge.catalogue import lab_tests
 from cnocare.security.http import CSRF_HEADER, SAFE_METHODS
 from cnocare.security.policy import ROLE_ACTIONS, can_see_patient
-from cnocare.web.kinds import available_kinds
+from cnocare.web.kinds import available_kinds, form_fields
 
 KINDS = tuple(available_kinds())
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
@@ -106,7 +106,7 @@ def checks(world: World) -> Iterator[Check]:
 
 def form_of(slug: str, data: dict[str, Any]) -> dict[str, Any]:
     """The page form for one record of ``slug``: the API example as the form's strings."""
-    widgets = {f.name: f.widget for f in available_kinds()[slug].fields()}
+    widgets = {f.name: f.widget for f in form_fields(available_kinds()[slug])}
     out: dict[str, Any] = {}
     for name, value in data.items():
         widget = widgets.get(name)

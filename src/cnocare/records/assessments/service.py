@@ -18,18 +18,16 @@ from sqlalchemy.orm import Session
 from cnocare.records.assessments.engine import assess_to_json, red_flags
 from cnocare.records.assessments.models import AssessmentSnapshot
 from cnocare.records.assessments.schemas import SnapshotRead
+from cnocare.records.casebuilder import build_case
 from cnocare.records.clock import as_naive_utc, utcnow
-from cnocare.records.patients.models import PatientSummary
-from cnocare.records.visits.models import VisitRecord
+from cnocare.records.models import VisitRecord
+from cnocare.records.patients.models import PatientRecord, PatientSummary
 
 _DEFERRED = "cnocare_deferred_refresh"
 
 
 def refresh(*, db_session: Session, patient_id: str, actor: str) -> SnapshotRead:
     """Assess the patient's current records; store a snapshot when the answer changed; update the summary."""
-    from cnocare.records.casebuilder import build_case
-    from cnocare.records.patients.models import PatientRecord
-
     # Serialise refreshes per patient: under READ COMMITTED two concurrent writes could otherwise each
     # assess without the other's row and the later summary would mix both. SQLite ignores FOR UPDATE
     # (its writers are serialised already).

@@ -5,7 +5,6 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from cnocare.clinical.vocabulary import Finding, LesionActivity, Modality, Side
-from cnocare.records.versioned import RecordMeta
 
 
 class LesionFields(BaseModel):
@@ -30,18 +29,3 @@ class ImagingStudyCreate(BaseModel):
     report: str | None = Field(default=None, max_length=20000)
     lesions: tuple[LesionFields, ...] = ()
 
-
-class ImagingStudyUpdate(BaseModel):
-    """Only the fields given change; giving ``lesions`` replaces the whole lesion list."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    date: dt.date | None = None
-    modality: Modality | None = None
-    whole_body: bool | None = None
-    report: str | None = None
-    lesions: tuple[LesionFields, ...] | None = None
-
-
-class ImagingStudyRead(RecordMeta, ImagingStudyCreate):
-    pass

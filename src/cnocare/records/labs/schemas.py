@@ -26,23 +26,6 @@ class LabResultCreate(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class LabResultUpdate(BaseModel):
-    """Only the fields given change; the result is validated as a whole."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    test: str | None = None
-    date: dt.date | None = None
-    value: float | None = None
-    unit: str | None = None
-    reference_low: float | None = None
-    reference_high: float | None = None
-    reference_source: str | None = None
-    result: QualitativeResult | None = None
-    organism: str | None = None
-    note: str | None = None
-
-
 class LabResultRead(RecordMeta, LabResultCreate):
     canonical_value: float | None = None
     canonical_unit: str | None = None

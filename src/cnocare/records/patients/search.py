@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -15,12 +16,27 @@ from cnocare.records.patients.schemas import PatientListItem, PatientSearchResul
 
 MAX_PAGE = 500
 
+PatientSort = Literal["name", "hospital_number", "centre", "age", "red_flags", "next_review", "last_visit"]
+SORTS: tuple[str, ...] = get_args(PatientSort)
+
+
+def _order(sort: str, descending: bool) -> Any:
+    column: Any = {
+        "name": PatientRecord.name, "hospital_number": PatientRecord.hospital_number, "centre": Centre.code,
+        "age": PatientRecord.date_of_birth, "red_flags": func.coalesce(PatientSummary.red_flag_count, 0),
+        "next_review": PatientSummary.next_review_due, "last_visit": PatientSummary.last_visit_date}[sort]
+    # Youngest first (ascending age) is the latest date of birth first.
+    ascending = descending if sort == "age" else not descending
+    return (column.asc() if ascending else column.desc()).nulls_last()
+
 
 def search_patients(*, db_session: Session, text: str | None = None, centre_id: int | None = None,
                     red_flags_only: bool = False, overdue_only: bool = False, today: dt.date | None = None,
                     limit: int = 50, offset: int = 0, within_centres: Collection[int] | None = None,
-                    within_patients: Collection[str] | None = None) -> PatientSearchResult:
-    """Active patients, by name. ``text`` matches name or hospital number, ignoring case.
+                    within_patients: Collection[str] | None = None, sort: str = "name",
+                    descending: bool = False) -> PatientSearchResult:
+    """Active patients, by name unless ``sort`` says otherwise (``SORTS``; unknown dates sort last,
+    either way). ``text`` matches name or hospital number, ignoring case.
 
     ``within_centres`` / ``within_patients`` narrow the search to what the caller may see (staff: their
     centres; families: their linked patients), so totals and paging count only visible patients.
@@ -34,6 +50,8 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
         raise RecordValidationError.single("limit", limit, f"accepted 1–{MAX_PAGE}")
     if offset < 0:
         raise RecordValidationError.single("offset", offset, "accepted 0 or more")
+    if sort not in SORTS:
+        raise RecordValidationError.single("sort", sort, "accepted: " + ", ".join(SORTS))
     query: Select[tuple[PatientRecord, str, PatientSummary]] = (  # summary may be NULL (outer join)
         select(PatientRecord, Centre.code, PatientSummary)
         .join(Centre, Centre.id == PatientRecord.centre_id)
@@ -53,7 +71,8 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
     if overdue_only:
         query = query.where(PatientSummary.next_review_due < today)
     total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db_session.execute(query.order_by(PatientRecord.name, PatientRecord.id).limit(limit).offset(offset))
+    rows = db_session.execute(query.order_by(_order(sort, descending), PatientRecord.name, PatientRecord.id)
+                              .limit(limit).offset(offset))
     items = []
     for patient, centre_code, summary in rows:
         due = summary.next_review_due if summary else None

@@ -1,4 +1,7 @@
-"""Patient identity: create, edit with optimistic locking (``row_version``), void, search."""
+"""Patient identity: create, edit with optimistic locking (``row_version``), void, search.
+
+Creating or editing a patient refreshes their assessment, as record writes do (``records.writes``).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from cnocare.clinical.case import Patient
+from cnocare.records.assessments.service import request_refresh
 from cnocare.records.centres.models import Centre
 from cnocare.records.clock import utcnow
+from cnocare.records.dates import refuse_impossible_dates
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.records.patients.models import PatientRecord, PatientRevision
 from cnocare.records.patients.schemas import (
@@ -23,7 +28,7 @@ from cnocare.records.patients.schemas import (
     PatientUpdate,
 )
 from cnocare.records.patients.search import search_patients
-from cnocare.records.versioned import _require_actor
+from cnocare.records.versioned import require_actor
 
 __all__ = ["create_patient", "get_patient", "patient_revisions", "require_active_patient", "search_patients",
            "update_patient", "void_patient"]
@@ -34,7 +39,7 @@ _FIELDS = tuple(PatientCreate.model_fields)
 def create_patient(
         *, db_session: Session, data: PatientCreate | Mapping[str, Any], actor: str,
 ) -> PatientRead:
-    _require_actor(actor)
+    require_actor(actor)
     fields = _validated(_as_dict(data, PatientCreate))
     _check_centre_and_number(db_session, fields, patient_id=None)
     now = utcnow()
@@ -42,7 +47,7 @@ def create_patient(
                             updated_by=actor, search_key=_search_key(fields), **fields)
     db_session.add(patient)
     db_session.flush()
-    _after_write(db_session, patient.id, actor)
+    request_refresh(db_session=db_session, patient_id=patient.id, actor=actor)
     return PatientRead.model_validate(patient)
 
 
@@ -50,7 +55,7 @@ def update_patient(
         *, db_session: Session, patient_id: str, changes: PatientUpdate | Mapping[str, Any],
         expected_version: int, actor: str, reason: str = "corrected",
 ) -> PatientRead:
-    _require_actor(actor)
+    require_actor(actor)
     patient = _load(db_session, patient_id)
     if patient.voided_at is not None or patient.row_version != expected_version:
         raise _stale(patient, expected_version)
@@ -66,7 +71,7 @@ def update_patient(
     patient.search_key = _search_key(fields)
     patient.updated_at, patient.updated_by = utcnow(), actor
     _flush_guarded(db_session, patient, expected_version)
-    _after_write(db_session, patient.id, actor)
+    request_refresh(db_session=db_session, patient_id=patient.id, actor=actor)
     return PatientRead.model_validate(patient)
 
 
@@ -74,7 +79,7 @@ def void_patient(
         *, db_session: Session, patient_id: str, expected_version: int, reason: str, actor: str,
 ) -> PatientRead:
     """Withdraw a patient entered in error (e.g. a duplicate); their records stay, out of lists."""
-    _require_actor(actor)
+    require_actor(actor)
     if not reason or not reason.strip():
         raise RecordValidationError.single("reason", reason, "a reason is required to void a patient")
     patient = _load(db_session, patient_id)
@@ -125,6 +130,7 @@ def _as_dict(data: BaseModel | Mapping[str, Any], schema: type[BaseModel]) -> di
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     """Schema rules, then the Case ``Patient`` rules, so the clinical limits live in one place."""
     checked = _as_dict(fields, PatientCreate)
+    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date"))
     try:
         Patient(sex=checked["sex"], date_of_birth=checked["date_of_birth"], onset_date=checked["onset_date"])
     except ValidationError as exc:
@@ -165,8 +171,3 @@ def _stale(patient: PatientRecord, expected_version: int) -> StaleRecordError:
     return StaleRecordError("patient", patient.id, expected_version, patient.row_version, patient.updated_by,
                             patient.updated_at)
 
-
-def _after_write(db_session: Session, patient_id: str, actor: str) -> None:
-    from cnocare.records.assessments.service import request_refresh
-
-    request_refresh(db_session=db_session, patient_id=patient_id, actor=actor)

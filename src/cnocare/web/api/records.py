@@ -4,13 +4,13 @@ Routes are made per kind so OpenAPI shows each kind's own schemas. (No ``from __
 annotations`` here: the route functions are built in a loop and FastAPI reads their annotations.)
 """
 
-import importlib
+from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from cnocare.records import versioned
+from cnocare.records import versioned, writes
 from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
@@ -21,11 +21,8 @@ router = APIRouter()
 
 
 def update_schema(kind: RecordKind) -> type[BaseModel]:
-    """The kind's ``XUpdate`` schema (all fields optional), beside its ``XCreate``."""
-    create = kind.concept.fields
-    schemas = importlib.import_module(kind.module.rsplit(".", 1)[0] + ".schemas")
-    found: type[BaseModel] = getattr(schemas, create.__name__.replace("Create", "Update"))
-    return found
+    """The kind's ``XUpdate`` schema (every field optional), derived from its Create schema."""
+    return kind.update
 
 
 def _add_routes(kind: RecordKind) -> None:
@@ -34,8 +31,8 @@ def _add_routes(kind: RecordKind) -> None:
     read_schema: Any = concept.read
     update_body: Any = UpdateRequest[update_schema(kind)]  # type: ignore[misc]
     base = f"/patients/{{patient_id}}/{kind.slug}"
-    tag = [kind.plural.lower()]
-    name = kind.slug.replace("-", "_")
+    tag: list[str | Enum] = [kind.plural.lower()]
+    name = kind.name
 
     def list_records(patient_id: str, user: ApiUser, db: Db,
                      include_voided: bool = Query(False, description="Also every voided version")) -> Any:
@@ -45,8 +42,8 @@ def _add_routes(kind: RecordKind) -> None:
 
     def create_record(patient_id: str, data: create_schema, user: ApiUser, db: Db) -> Any:
         visible_patient(db, user, patient_id, "record:write")
-        saved = versioned.add(concept, db_session=db, patient_id=patient_id, data=data,
-                              actor=principal(user).actor)
+        saved = writes.add(kind, db_session=db, patient_id=patient_id, data=data,
+                           actor=principal(user).actor)
         db.commit()
         return saved
 
@@ -59,17 +56,17 @@ def _add_routes(kind: RecordKind) -> None:
 
     def update_record(patient_id: str, record_id: str, body: update_body, user: ApiUser, db: Db) -> Any:
         record_of_patient(db, user, kind, patient_id, record_id, "record:write")
-        saved = versioned.revise(concept, db_session=db, record_id=record_id,
-                                 changes=body.changes.model_dump(exclude_unset=True),
-                                 expected_version=body.expected_version, actor=principal(user).actor,
-                                 reason=body.reason)
+        saved = writes.revise(kind, db_session=db, record_id=record_id,
+                              changes=body.changes.model_dump(exclude_unset=True),
+                              expected_version=body.expected_version, actor=principal(user).actor,
+                              reason=body.reason)
         db.commit()
         return saved
 
     def void_record(patient_id: str, record_id: str, body: VoidRequest, user: ApiUser, db: Db) -> Any:
         record_of_patient(db, user, kind, patient_id, record_id, "record:void")
-        saved = versioned.void(concept, db_session=db, record_id=record_id, expected_version=body.expected_version,
-                               reason=body.reason, actor=principal(user).actor)
+        saved = writes.void(kind, db_session=db, record_id=record_id, expected_version=body.expected_version,
+                            reason=body.reason, actor=principal(user).actor)
         db.commit()
         return saved
 

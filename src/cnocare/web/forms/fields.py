@@ -140,7 +140,7 @@ def parse_form(fields: tuple[Field, ...], form: FormData | dict[str, Any]) -> tu
             raw_list = form.getlist(f.name) if isinstance(form, FormData) else list(form.get(f.name) or [])
             state.values[f.name] = list(raw_list)
             allowed = {v for v, _ in f.choices}
-            bad = [v for v in raw_list if v not in allowed]
+            bad = [str(v) for v in raw_list if v not in allowed]
             if bad:
                 state.errors[f.name] = f"{', '.join(bad)} not accepted; choose from the list"
             data[f.name] = tuple(raw_list)

@@ -11,7 +11,7 @@ from typing import Any
 
 from cnocare.knowledge.catalogue import LabTest, lab_tests
 from cnocare.web.forms.fields import Field, FormState, fields_from_model, parse_form, values_from_record
-from cnocare.web.kinds import RecordKind, refine_field
+from cnocare.web.kinds import RecordKind, form_fields, refine_field
 
 LESION_PREFIX = "lesions-"
 EXTRA_LESION_ROWS = 1  # one empty row to add a lesion without JavaScript
@@ -51,7 +51,7 @@ def lab_fields(base: tuple[Field, ...], test_id: str | None) -> tuple[Field, ...
 
 def kind_fields(kind: RecordKind, values: dict[str, Any]) -> tuple[Field, ...]:
     """The record's own fields (the lesion fieldsets of an imaging study come from ``lesion_rows``)."""
-    base = tuple(f for f in kind.fields() if f.name != "lesions")
+    base = tuple(f for f in form_fields(kind) if f.name != "lesions")
     if kind.slug == "labs":
         return lab_fields(base, values.get("test"))
     return base

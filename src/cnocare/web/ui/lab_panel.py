@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cnocare.knowledge.catalogue import lab_tests
-from cnocare.records import versioned
+from cnocare.records import writes
 from cnocare.records.assessments.service import deferred_refresh
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.labs.service import CONCEPT as LABS
+from cnocare.records.kinds import KINDS
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import Field, FormState, parse_form
 from cnocare.web.forms.record_forms import unit_hint
@@ -71,8 +71,8 @@ def save_blood_count(request: Request, patient_id: str, user: User, db: Db, form
         with deferred_refresh(db):  # one assessment refresh for the whole panel
             for test_id, data in results:
                 try:
-                    saved = versioned.add(LABS, db_session=db, patient_id=patient.id, data=data,
-                                          actor=principal(user).actor)
+                    saved = writes.add(KINDS["labs"], db_session=db, patient_id=patient.id, data=data,
+                                       actor=principal(user).actor)
                 except RecordValidationError as exc:
                     for p in exc.errors:
                         name = f"{test_id}-{p['field']}" if p["field"] in ("value", "unit", "reference_low",

@@ -12,13 +12,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cnocare.records import versioned
+from cnocare.records import writes
 from cnocare.records.errors import RecordValidationError, StaleRecordError
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import Field, FormState, parse_form
 from cnocare.web.forms.problems import apply_problems
 from cnocare.web.forms.record_forms import lesion_fields
-from cnocare.web.kinds import kind_for
+from cnocare.web.kinds import form_fields, kind_for
 from cnocare.web.services import principal, records_of_patient, visible_patient
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.render import page, redirect
@@ -30,7 +30,7 @@ NEW_STUDY = "new"
 def study_fields(studies: list[Any]) -> tuple[Field, ...]:
     imaging = kind_for("imaging")
     assert imaging is not None
-    by_name = {f.name: f for f in imaging.fields()}
+    by_name = {f.name: f for f in form_fields(imaging)}
     existing = tuple(
         (f"{s.record_id}@{s.version}", f"{s.date} {s.modality.replace('_', ' ')} ({len(s.lesions)} lesion(s))")
         for s in sorted(studies, key=lambda s: s.date, reverse=True))
@@ -92,7 +92,7 @@ def add_lesion(request: Request, patient_id: str, user: User, db: Db, form: Chec
     actor = principal(user).actor
     try:
         if choice == NEW_STUDY:
-            versioned.add(imaging.concept, db_session=db, patient_id=patient.id, actor=actor, data={
+            writes.add(imaging, db_session=db, patient_id=patient.id, actor=actor, data={
                 "date": study_data["study_date"], "modality": study_data["study_modality"],
                 "whole_body": bool(study_data.get("study_whole_body")), "lesions": [lesion]})
         else:
@@ -102,9 +102,9 @@ def add_lesion(request: Request, patient_id: str, user: User, db: Db, form: Chec
                 state.errors["study"] = "this study is no longer current; choose again"
                 return _render(request, patient, studies, state, 409)
             existing = [les.model_dump() for les in study.lesions]
-            versioned.revise(imaging.concept, db_session=db, record_id=record_id, expected_version=int(version),
-                             changes={"lesions": [*existing, lesion]}, actor=actor,
-                             reason=f"lesion added: {lesion.get('site')}")
+            writes.revise(imaging, db_session=db, record_id=record_id, expected_version=int(version),
+                          changes={"lesions": [*existing, lesion]}, actor=actor,
+                          reason=f"lesion added: {lesion.get('site')}")
         db.commit()
     except RecordValidationError as exc:
         db.rollback()

@@ -23,24 +23,10 @@ from cnocare.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
 
-# Quick entries the clinic uses most; each opens a form with the test or kind filled in.
-QUICK_ADD = (
-    ("Visit", "visits/new"),
-    ("CRP", "labs/new?test=crp"),
-    ("ESR", "labs/new?test=esr"),
-    ("Blood count", "labs/blood-count"),
-    ("Imaging study", "imaging/new"),
-    ("Lesion", "lesions/new"),
-    ("Symptom", "symptoms/new"),
-    ("Flare or episode", "episodes/new"),
-    ("Medicine", "medicines/new"),
-    ("Biopsy", "biopsies/new"),
-    ("Coexisting condition", "conditions/new"),
-    ("Alternative diagnosis", "alternatives/new"),
-    ("Family history", "family-history/new"),
-    ("Genetic result", "genetics/new"),
-    ("Note", "notes/new"),
-)
+# Quick entries: the tests and forms the clinic uses most, then a form for every record kind.
+SHORTCUTS = (("CRP", "labs/new?test=crp"), ("ESR", "labs/new?test=esr"), ("Blood count", "labs/blood-count"),
+             ("Lesion", "lesions/new"))
+QUICK_ADD = (*SHORTCUTS, *((kind.label, f"{kind.slug}/new") for kind in available_kinds().values()))
 
 
 def _parse_day(value: str | None) -> dt.date | None:
@@ -52,7 +38,14 @@ def _parse_day(value: str | None) -> dt.date | None:
 
 def age_text(chart: PatientChart, today: dt.date) -> str | None:
     dob = chart.patient.date_of_birth
-    if dob is None:
+    if dob is not None and today < dob:  # an "as of" date before birth
+        return "not yet born on this date"
+    return age_on(dob, today)
+
+
+def age_on(dob: dt.date | None, today: dt.date) -> str | None:
+    """Age as the clinic says it: months under two, years after; nothing before birth or without a date."""
+    if dob is None or today < dob:
         return None
     years = today.year - dob.year - ((today.month, today.day) < (dob.month, dob.day))
     if years < 2:
@@ -73,7 +66,7 @@ def assessment_for(db: Any, patient_id: str, as_of: dt.date | None, chart: Patie
 
 def pain_points(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[tuple[dt.date, float]]:
     """Bone-pain severities of the Case plus the pain score recorded at each visit."""
-    visits = [(v.date, v.pain_0_10) for v in chart.visits
+    visits = [(v.date, v.pain_0_10) for v in chart["visits"]
               if v.pain_0_10 is not None and (as_of is None or v.date <= as_of)]
     return sorted([*pain_series(case), *visits])
 

@@ -14,12 +14,14 @@ from cnocare.records.centres.service import list_centres
 from cnocare.records.errors import RecordValidationError, StaleRecordError
 from cnocare.records.patients import service as patients
 from cnocare.records.patients.schemas import PatientCreate
+from cnocare.records.patients.search import SORTS
 from cnocare.security import policy
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState, fields_from_model, parse_form, values_from_record
 from cnocare.web.forms.problems import apply_problems, conflict_rows
 from cnocare.web.services import principal, visible_patient
 from cnocare.web.ui.deps import CheckedForm, User, form_text
+from cnocare.web.ui.patient_page import age_on
 from cnocare.web.ui.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -30,9 +32,14 @@ def clinic_today() -> dt.date:
     return dt.date.today()
 
 
+# Column headings of the list, each sortable (records.patients.search.SORTS).
+COLUMNS = (("name", "Name"), ("hospital_number", "Hospital number"), ("centre", "Centre"), ("age", "Age"),
+           ("red_flags", "Red flags"), ("next_review", "Next review"), ("last_visit", "Last visit"))
+
+
 @router.get("/patients", response_class=HTMLResponse)
 def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str = "", red_flags: str = "",
-                 overdue: str = "", page_number: int = 1) -> HTMLResponse:
+                 overdue: str = "", page_number: int = 1, sort: str = "name", order: str = "asc") -> HTMLResponse:
     me = principal(user)
     policy.require(me, "patient:read")
     centres = [c for c in list_centres(db_session=db) if policy.allowed(me, "patient:read", centre_id=c.id)
@@ -40,21 +47,39 @@ def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str 
     centre_id = int(centre) if centre.isdigit() else None
     if centre_id is None and me.is_staff and len(me.centre_ids) == 1:
         centre_id = next(iter(me.centre_ids))  # one centre: filter in the query, so paging counts are right
+    sort = sort if sort in SORTS else "name"
+    descending = order == "desc"
+    today = clinic_today()
+
+    def search(number: int) -> Any:
+        return patients.search_patients(
+            db_session=db, text=q or None, centre_id=centre_id, red_flags_only=bool(red_flags),
+            overdue_only=bool(overdue), today=today, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE,
+            sort=sort, descending=descending, **policy.search_scope(me))
+
     page_number = max(1, page_number)
-    result = patients.search_patients(
-        db_session=db, text=q or None, centre_id=centre_id, red_flags_only=bool(red_flags),
-        overdue_only=bool(overdue), today=clinic_today(), limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
-        **policy.search_scope(me))
-    items = [p for p in result.items if policy.can_see_patient(me, p)]
-    query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
+    result = search(page_number)
     pages = max(1, -(-result.total // PAGE_SIZE))
+    if page_number > pages:  # an old link or a typed number past the end: show the last page
+        page_number = pages
+        result = search(page_number)
+    items = [(p, age_on(p.date_of_birth, today)) for p in result.items if policy.can_see_patient(me, p)]
+    query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
+    listed = {**{k: v for k, v in query.items() if v}, "sort": sort, "order": "desc" if descending else "asc"}
 
     def page_url(n: int) -> str:
-        return "/patients?" + urlencode({**{k: v for k, v in query.items() if v}, "page_number": n})
+        return "/patients?" + urlencode({**listed, "page_number": n})
 
+    def sort_url(column: str) -> str:
+        flip = column == sort and not descending
+        return "/patients?" + urlencode({**listed, "sort": column, "order": "desc" if flip else "asc"})
+
+    columns = [(label, sort_url(column), ("descending" if descending else "ascending") if column == sort else None)
+               for column, label in COLUMNS]
     return page(request, "patients/list.html", {
         "items": items, "total": result.total, "centres": centres, "query": query, "page_number": page_number,
-        "pages": pages, "prev_url": page_url(page_number - 1) if page_number > 1 else None,
+        "pages": pages, "columns": columns, "sort": sort, "order": listed["order"],
+        "prev_url": page_url(page_number - 1) if page_number > 1 else None,
         "next_url": page_url(page_number + 1) if page_number < pages else None})
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cnocare.records import versioned
+from cnocare.records import versioned, writes
 from cnocare.records.errors import RecordValidationError, StaleRecordError
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState, parse_form, values_from_record
@@ -112,13 +112,13 @@ def _save(request: Request, kind: RecordKind, patient: Any, form: Any, db: Any, 
     conflict = None
     try:
         if record is None:
-            saved = versioned.add(kind.concept, db_session=db, patient_id=patient.id, data=data, actor=actor)
+            saved = writes.add(kind, db_session=db, patient_id=patient.id, data=data, actor=actor)
         else:
             for f in fields:  # a cleared optional field is sent as None so it really clears
                 data.setdefault(f.name, None)
             version = int(state.values["version"]) if state.values["version"].isdigit() else -1
-            saved = versioned.revise(kind.concept, db_session=db, record_id=record.record_id, changes=data,
-                                     expected_version=version, actor=actor, reason=state.values["reason"])
+            saved = writes.revise(kind, db_session=db, record_id=record.record_id, changes=data,
+                                  expected_version=version, actor=actor, reason=state.values["reason"])
         db.commit()
     except RecordValidationError as exc:
         db.rollback()
@@ -162,8 +162,8 @@ def void_record(request: Request, patient_id: str, slug: str, record_id: str, us
     else:
         try:
             version = int(state.values["version"]) if state.values["version"].isdigit() else -1
-            versioned.void(kind.concept, db_session=db, record_id=record_id, expected_version=version,
-                           reason=state.values["reason"], actor=principal(user).actor)
+            writes.void(kind, db_session=db, record_id=record_id, expected_version=version,
+                        reason=state.values["reason"], actor=principal(user).actor)
             db.commit()
             return redirect(request, f"/patients/{patient.id}#timeline", flash=f"{kind.label} voided.")
         except RecordValidationError as exc:

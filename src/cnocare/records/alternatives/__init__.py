@@ -1,1 +1,0 @@
-"""Alternative diagnoses (the mimics: malignancy, infection, ...): confirmed, suspected or excluded."""

@@ -1,1 +1,0 @@
-"""Bone biopsies: histology and culture."""

@@ -1,1 +1,0 @@
-"""Coexisting conditions (psoriasis, palmoplantar pustulosis, IBD, ...)."""

@@ -1,1 +1,0 @@
-"""Disease episodes: presentation, flares and remissions, with their dates."""

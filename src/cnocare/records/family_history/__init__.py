@@ -1,1 +1,0 @@
-"""Family history of CNO, psoriasis, IBD and other relevant conditions."""

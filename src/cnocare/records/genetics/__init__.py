@@ -1,1 +1,0 @@
-"""Genetic test results (gene, variant, ACMG class, zygosity)."""

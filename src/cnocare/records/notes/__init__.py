@@ -1,1 +1,0 @@
-"""Free-text clinical notes (not part of the Case; shown on the patient page)."""

@@ -1,1 +1,0 @@
-"""Symptoms as reported or examined (bone pain, swelling, fever...), present or absent."""

@@ -1,1 +1,0 @@
-"""Clinic visits: pain and physician global scores, notes, and when the next review is due."""
