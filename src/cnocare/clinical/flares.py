@@ -63,7 +63,8 @@ def _key(site: str, side: str | None) -> tuple[str, str | None]:
 
 
 def _new_lesions(case: Case) -> list[FlareSignal]:
-    out, seen = [], set()
+    out: list[FlareSignal] = []
+    seen: set[tuple[str, str | None]] = set()
     studies = sorted(case.imaging, key=lambda s: s.date)
     for n, study in enumerate(studies):
         for les in study.lesions:
