@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.records import versioned, writes
+from cnocare.records.casebuilder import build_case
 from cnocare.records.db import transaction
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.kinds import KINDS
@@ -98,3 +99,26 @@ def test_a_pain_score_above_ten_is_refused(db_factory: sessionmaker[Session], ne
         writes.add(VISITS, db_session=s, patient_id=patient.id, actor=CLINICIAN,
                    data={"date": dt.date(2026, 3, 2), "kind": "follow_up", "pain_0_10": 11})
     assert refused.value.errors[0]["field"] == "pain_0_10" and refused.value.errors[0]["value"] == 11
+
+
+def test_what_a_clinician_often_does_not_know_can_be_left_unreported(
+        db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
+    """Culture, medicine start, a censored CRP and lesion findings read absent reach the Case as such."""
+    patient = new_patient()
+    with transaction(db_factory) as s:
+        writes.add(KINDS["biopsies"], db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"date": dt.date(2026, 3, 3), "histology": ["chronic_inflammation"]})
+        writes.add(MEDICINES, db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"drug": "naproxen", "drug_class": "nsaid"})
+        writes.add(KINDS["labs"], db_session=s, patient_id=patient.id, actor=CLINICIAN,
+                   data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 5, "comparator": "<", "unit": "mg/L"})
+        writes.add(IMAGING, db_session=s, patient_id=patient.id, actor=CLINICIAN, data={
+            "date": dt.date(2026, 3, 3), "modality": "xray", "lesions": [
+                {"site": "tibia", "side": "left", "findings": ["lysis"], "absent_findings": ["soft_tissue_mass"],
+                 "findings_complete": True}]})
+    with transaction(db_factory) as s:
+        case = build_case(db_session=s, patient_id=patient.id)
+    assert case.biopsies[0].culture is None and case.medicines[0].start is None
+    assert case.labs[0].comparator == "<" and case.labs[0].interval is not None and case.labs[0].interval.hi_open
+    lesion = case.imaging[0].lesions[0]
+    assert lesion.finding("soft_tissue_mass") is False and lesion.finding("marrow_oedema") is False

@@ -458,6 +458,8 @@ class Case(Snapshot):
     schema_version: Literal["1"] = "1"
     case_id: str = Field(min_length=1, max_length=64)
     as_of: dt.date | None = Field(default=None, description="Date the snapshot describes; default: latest dated entry")
+    assessed_on: dt.date | None = Field(default=None, description="The day the assessment is made (the app: "
+                                        "today); durations run to it when it is later than the last entry")
     patient: Patient
     episodes: tuple[Episode, ...] = ()
     symptoms: tuple[Symptom, ...] = ()
@@ -516,6 +518,16 @@ class Case(Snapshot):
         if dates:
             return max(dates)
         return None
+
+    @property
+    def duration_end(self) -> dt.date | None:
+        """Where durations end: ``as_of``, else the later of the last entry and ``assessed_on``."""
+        if self.as_of is not None:
+            return self.as_of
+        ref = self.reference_date
+        if self.assessed_on is not None and (ref is None or self.assessed_on > ref):
+            return self.assessed_on
+        return ref
 
     @property
     def age_at_onset_years(self) -> float | None:

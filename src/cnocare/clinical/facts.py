@@ -196,7 +196,7 @@ class CaseFacts:
     def _pain_duration(self) -> Measure:
         stated = [s.duration_weeks for s in self.case.symptoms
                   if s.kind in PAIN_KINDS and s.present and s.duration_weeks is not None]
-        onset, ref = self.case.patient.onset_date, self.case.reference_date
+        onset, ref = self.case.patient.onset_date, self.case.duration_end
         if onset is not None and ref is not None:
             weeks = (ref - onset).days / 7
             if not stated or weeks >= max(stated):

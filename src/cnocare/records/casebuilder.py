@@ -19,7 +19,10 @@ from cnocare.records.kinds import ALL_KINDS, RecordKind
 from cnocare.records.patients.models import PatientRecord
 
 
-def build_case(*, db_session: Session, patient_id: str, as_of: dt.date | None = None) -> Case:
+def build_case(*, db_session: Session, patient_id: str, as_of: dt.date | None = None,
+               assessed_on: dt.date | None = None) -> Case:
+    """``assessed_on``: the day of the assessment, so durations (weeks of pain) run to it, not to the last
+    record."""
     patient = db_session.get(PatientRecord, patient_id)
     if patient is None:
         raise RecordNotFoundError("patient", patient_id)
@@ -45,7 +48,9 @@ def build_case(*, db_session: Session, patient_id: str, as_of: dt.date | None = 
             case_id=patient.id,
             as_of=as_of,
             patient=Patient(sex=patient.sex, date_of_birth=patient.date_of_birth,
-                            onset_date=None if ended_later(onset) else onset),
+                            onset_date=None if ended_later(onset) else onset,
+                            diagnosis_date=None if ended_later(patient.diagnosis_date) else patient.diagnosis_date),
+            assessed_on=assessed_on,
             **{kind.case_field: snapshot_parts(kind) for kind in ALL_KINDS if kind.case_field},
         )
     except ValidationError as exc:

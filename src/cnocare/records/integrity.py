@@ -302,7 +302,7 @@ def _recompute(session: Session, patient_id: str, snapshot: Any, found: _Found) 
     from cnocare.records.errors import RecordValidationError
 
     try:
-        case = build_case(db_session=session, patient_id=patient_id)
+        case = build_case(db_session=session, patient_id=patient_id, assessed_on=snapshot.created_at.date())
     except RecordValidationError as exc:
         found.add("case_invalid", None,
                   f"patient {patient_id}: the records no longer make a valid Case ({exc})")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.fields import FieldInfo
 
 from cnocare.clinical import case
-from cnocare.knowledge.catalogue import bone_sites, lab_tests
+from cnocare.knowledge.catalogue import bone_sites, lab_tests, label
 from cnocare.records import models, schemas, versioned
 from cnocare.records.imaging import service as imaging
 from cnocare.records.imaging.models import ImagingStudyRecord
@@ -126,14 +126,15 @@ def _symptom(r: dict[str, Any]) -> str:
 
 def _lab(r: dict[str, Any]) -> str:
     test = lab_tests().get(r["test"])
-    label = test.label if test else r["test"]
+    name = test.label if test else r["test"]
     if r.get("value") is not None:
-        return f"{label} {r['value']:g} {r.get('unit') or ''}".strip()
-    return _join(label, r.get("result"))
+        return f"{name} {r.get('comparator') or ''}{r['value']:g} {r.get('unit') or ''}".strip()
+    return _join(name, r.get("result"))
 
 
 def _medicine(r: dict[str, Any]) -> str:
-    span = f"from {r['start']}" + (f" to {r['stop']}" if r.get("stop") else "")
+    span = (f"from {r['start']}" if r.get("start") else "start not known") + (f" to {r['stop']}" if r.get("stop")
+                                                                             else "")
     return _join(r["drug"], _words(r["drug_class"]), span, r.get("response") and f"response {r['response']}")
 
 
@@ -173,7 +174,8 @@ ALL_KINDS: tuple[RecordKind, ...] = (
                case_field="labs", case_model=case.LabResult, record_only=("reference_source",),
                read=LabResultRead, load_row=labs.store_with_canonical_value, past_events=("date",)),
     RecordKind("biopsies", "Biopsy", "Biopsies", "biopsy", models.BiopsyRecord, schemas.BiopsyCreate, "date",
-               lambda r: _join("Biopsy", _bone(r.get("site"), r.get("side")), f"culture {r['culture']}",
+               lambda r: _join("Biopsy", _bone(r.get("site"), r.get("side")),
+                               label("cultures", r.get("culture")) if r.get("culture") else "culture not reported",
                                ", ".join(_words(h) for h in r.get("histology") or ())),
                case_field="biopsies", case_model=case.Biopsy, past_events=("date",)),
     RecordKind("medicines", "Medicine course", "Medicines", "medicine course", models.MedicineCourseRecord,

@@ -56,7 +56,7 @@ class BiopsyRecord(ClinicalRecordMixin, Base):
     site: Mapped[str | None] = mapped_column(String(32))
     side: Mapped[str | None] = mapped_column(String(8))
     histology: Mapped[list[str]] = mapped_column(JSON())
-    culture: Mapped[str] = mapped_column(String(16))
+    culture: Mapped[str | None] = mapped_column(String(16))
     organism: Mapped[str | None] = mapped_column(String(200))
     on_antibiotics: Mapped[bool | None] = mapped_column(Boolean())
     note: Mapped[str | None] = mapped_column(Text())
@@ -67,11 +67,14 @@ class MedicineCourseRecord(ClinicalRecordMixin, Base):
 
     drug: Mapped[str] = mapped_column(String(80))
     drug_class: Mapped[str] = mapped_column(String(24))
-    start: Mapped[dt.date] = mapped_column(Date())
+    start: Mapped[dt.date | None] = mapped_column(Date())
     stop: Mapped[dt.date | None] = mapped_column(Date())
     stop_reason: Mapped[str | None] = mapped_column(String(400))
     response: Mapped[str | None] = mapped_column(String(16))
     dose_note: Mapped[str | None] = mapped_column(String(400))
+    dose_mg: Mapped[float | None] = mapped_column(Float())
+    route: Mapped[str | None] = mapped_column(String(16))
+    frequency: Mapped[str | None] = mapped_column(String(60))
 
 
 class CoexistingConditionRecord(ClinicalRecordMixin, Base):

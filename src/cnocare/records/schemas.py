@@ -22,6 +22,7 @@ from cnocare.clinical.vocabulary import (
     Histology,
     Relation,
     Response,
+    Route,
     Side,
     SymptomKind,
     VariantClass,
@@ -85,7 +86,7 @@ class BiopsyCreate(Entry):
     site: str | None = None
     side: Side | None = None
     histology: tuple[Histology, ...] = ()
-    culture: CultureResult
+    culture: CultureResult | None = Field(default=None, description="Omitted: not reported")
     organism: str | None = Field(default=None, max_length=200)
     on_antibiotics: bool | None = None
     note: str | None = Field(default=None, max_length=4000)
@@ -96,11 +97,14 @@ class MedicineCourseCreate(Entry):
 
     drug: str = Field(min_length=2, max_length=80)
     drug_class: DrugClass
-    start: dt.date
+    start: dt.date | None = Field(default=None, description="Omitted: start date not known")
     stop: dt.date | None = None
     stop_reason: str | None = Field(default=None, max_length=400)
     response: Response | None = None
     dose_note: str | None = Field(default=None, max_length=400)
+    dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
+    route: Route | None = None
+    frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
 
 
 class CoexistingConditionCreate(Entry):

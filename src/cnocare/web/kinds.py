@@ -30,7 +30,8 @@ def refine_field(f: Field) -> Field:
     if f.name == "site":
         bones = tuple((s.id, s.label) for s in bone_sites().values())
         return replace(f, widget="select", choices=bones, label="Bone",
-                       help="Paired bones need a side; spine, sternum and skull are midline.")
+                       help="Paired bones: left or right (leave the side empty if the report does not say); "
+                       "spine, sternum and skull are midline.")
     if f.name == "segment":
         segments = dict.fromkeys(seg for segs in bone_catalogue().segments.values() for seg in segs)
         return replace(f, widget="select", choices=tuple((seg, choice_label(seg)) for seg in segments),

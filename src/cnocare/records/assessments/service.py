@@ -32,7 +32,8 @@ def refresh(*, db_session: Session, patient_id: str, actor: str) -> SnapshotRead
     # assess without the other's row and the later summary would mix both. SQLite ignores FOR UPDATE
     # (its writers are serialised already).
     db_session.execute(select(PatientRecord.id).where(PatientRecord.id == patient_id).with_for_update(key_share=True))
-    case = build_case(db_session=db_session, patient_id=patient_id)
+    # Durations (weeks of bone pain) run to the day of the assessment, not to the last record.
+    case = build_case(db_session=db_session, patient_id=patient_id, assessed_on=utcnow().date())
     assessment, engine = assess_to_json(case)
     digest = hashlib.sha256(json.dumps(assessment, sort_keys=True, default=str).encode()).hexdigest()
     latest = _latest(db_session, patient_id)

@@ -33,6 +33,8 @@ class ImagingLesionRecord(Base):
     side: Mapped[str | None] = mapped_column(String(8))
     segment: Mapped[str | None] = mapped_column(String(32))
     findings: Mapped[list[str]] = mapped_column(JSON())
+    absent_findings: Mapped[list[str]] = mapped_column(JSON(), default=list)
+    findings_complete: Mapped[bool] = mapped_column(Boolean(), default=False)
     activity: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text())
     study: Mapped[ImagingStudyRecord] = relationship(back_populates="lesions")

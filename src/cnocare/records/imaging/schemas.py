@@ -16,6 +16,10 @@ class LesionFields(BaseModel):
     side: Side | None = None
     segment: str | None = None
     findings: tuple[Finding, ...] = ()
+    absent_findings: tuple[Finding, ...] = Field(default=(), description="Findings the reader looked for and "
+                                                 "did not see")
+    findings_complete: bool = Field(default=False, description="The findings listed are the whole reading: "
+                                    "anything not listed is absent")
     activity: LesionActivity | None = None
     note: str | None = Field(default=None, max_length=2000)
 

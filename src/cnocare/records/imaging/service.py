@@ -20,5 +20,6 @@ def study_fields(row: ImagingStudyRecord) -> dict[str, Any]:
 def store_study(row: ImagingStudyRecord, fields: dict[str, Any], _study: ImagingStudy) -> None:
     for name in _STUDY_FIELDS:
         setattr(row, name, fields[name])
-    row.lesions = [ImagingLesionRecord(position=i, **{**lesion, "findings": list(lesion["findings"])})
+    row.lesions = [ImagingLesionRecord(position=i, **{**lesion, "findings": list(lesion["findings"]),
+                                                      "absent_findings": list(lesion.get("absent_findings") or ())})
                    for i, lesion in enumerate(fields["lesions"])]

@@ -15,6 +15,7 @@ class LabResultRecord(ClinicalRecordMixin, Base):
     test: Mapped[str] = mapped_column(String(40))
     date: Mapped[dt.date] = mapped_column(Date())
     value: Mapped[float | None] = mapped_column(Float())
+    comparator: Mapped[str | None] = mapped_column(String(2))
     unit: Mapped[str | None] = mapped_column(String(16))
     reference_low: Mapped[float | None] = mapped_column(Float())
     reference_high: Mapped[float | None] = mapped_column(Float())

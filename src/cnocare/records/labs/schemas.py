@@ -4,7 +4,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cnocare.clinical.vocabulary import QualitativeResult
+from cnocare.clinical.vocabulary import Comparator, QualitativeResult
 from cnocare.records.versioned import RecordMeta
 
 
@@ -16,6 +16,7 @@ class LabResultCreate(BaseModel):
     test: str = Field(description="Lab catalogue id, e.g. crp, esr, wbc, haemoglobin")
     date: dt.date
     value: float | None = None
+    comparator: Comparator | None = Field(default=None, description="A censored result: '<' 5 means below 5")
     unit: str | None = None
     reference_low: float | None = None
     reference_high: float | None = None

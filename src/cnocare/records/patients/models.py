@@ -22,6 +22,7 @@ class PatientRecord(Base):
     sex: Mapped[str] = mapped_column(String(16))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date())
     onset_date: Mapped[dt.date | None] = mapped_column(Date())
+    diagnosis_date: Mapped[dt.date | None] = mapped_column(Date())
     # Lower-cased "name hospital-number", so the list search needs no per-row function call.
     search_key: Mapped[str] = mapped_column(String(270), index=True)
     row_version: Mapped[int] = mapped_column()

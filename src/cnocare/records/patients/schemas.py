@@ -18,6 +18,8 @@ class PatientCreate(BaseModel):
     sex: Sex
     date_of_birth: dt.date | None = None
     onset_date: dt.date | None = Field(default=None, description="Date the bone symptoms began")
+    diagnosis_date: dt.date | None = Field(default=None, description="End of the diagnostic window the criteria "
+                                           "read; default: the first disease-modifying treatment")
 
 
 class PatientUpdate(BaseModel):
@@ -31,6 +33,7 @@ class PatientUpdate(BaseModel):
     sex: Sex | None = None
     date_of_birth: dt.date | None = None
     onset_date: dt.date | None = None
+    diagnosis_date: dt.date | None = None
 
 
 class PatientRead(PatientCreate):

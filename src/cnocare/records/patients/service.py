@@ -130,9 +130,10 @@ def _as_dict(data: BaseModel | Mapping[str, Any], schema: type[BaseModel]) -> di
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     """Schema rules, then the Case ``Patient`` rules, so the clinical limits live in one place."""
     checked = _as_dict(fields, PatientCreate)
-    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date"))
+    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date", "diagnosis_date"))
     try:
-        Patient(sex=checked["sex"], date_of_birth=checked["date_of_birth"], onset_date=checked["onset_date"])
+        Patient(sex=checked["sex"], date_of_birth=checked["date_of_birth"], onset_date=checked["onset_date"],
+                diagnosis_date=checked["diagnosis_date"])
     except ValidationError as exc:
         raise RecordValidationError.from_pydantic(exc, checked) from None
     dob, onset = checked["date_of_birth"], checked["onset_date"]
