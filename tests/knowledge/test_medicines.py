@@ -22,6 +22,7 @@ from cnocare.knowledge.medicines import (
     medicine_catalogue,
     parse_medicine_catalogue,
 )
+from cnocare.knowledge.treatment import carra_plans
 
 SEED = "seed 000"
 
@@ -343,6 +344,19 @@ def test_a_carra_plan_that_does_not_match_the_class_is_refused() -> None:
     data = raw()
     data["medicines"]["naproxen"]["carra_arm"] = "tnf_inhibitor"
     _refused(data, "naproxen", "CARRA")
+
+
+def test_an_unknown_carra_plan_is_refused_naming_the_entry() -> None:
+    data = raw()
+    data["medicines"]["methotrexate"]["carra_arm"] = "dmard"
+    _refused(data, "methotrexate", "dmard")
+
+
+def test_every_carra_agent_sits_in_a_plan_of_the_carra_file_that_lists_its_class() -> None:
+    arms = carra_plans().arms
+    for m in medicine_catalogue().medicines.values():
+        if m.carra_arm:
+            assert m.drug_class in arms[m.carra_arm].classes, m.id
 
 
 def test_a_name_used_by_two_entries_is_refused() -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from cnocare.knowledge.catalogue import Verification, lab_tests, read_data_file, sources
 from cnocare.knowledge.instruments import Predicate
+from cnocare.knowledge.treatment import carra_plans
 
 # Equal to cnocare.clinical.vocabulary.DrugClass (a test holds them together); knowledge never imports the core.
 DrugClassName = Literal[
@@ -23,14 +24,6 @@ DrugClassName = Literal[
     "il1_inhibitor", "il17_inhibitor", "other_biologic", "antibiotic", "analgesic", "other",
 ]
 DRUG_CLASSES: tuple[str, ...] = get_args(DrugClassName)
-
-CarraArm = Literal["methotrexate_or_sulfasalazine", "tnf_inhibitor", "bisphosphonate"]
-# The three CARRA 2018 plans are defined by drug class (reference notes §6.1); an agent sits in the plan of its class.
-CARRA_ARM_CLASSES: dict[str, frozenset[str]] = {
-    "methotrexate_or_sulfasalazine": frozenset({"methotrexate", "sulfasalazine"}),
-    "tnf_inhibitor": frozenset({"tnf_inhibitor"}),
-    "bisphosphonate": frozenset({"bisphosphonate"}),
-}
 
 # IL-1, IL-6, IL-17 and IL-12/23 blockade is a specialist consideration only (issue 10, item 3).
 SPECIALIST_CLASSES = frozenset({"il1_inhibitor", "il17_inhibitor"})
@@ -66,7 +59,7 @@ class Medicine(Frozen):
     cautions: tuple[str, ...] = ()
     cno_evidence: CitedText
     findings: tuple[CitedText, ...] = ()
-    carra_arm: CarraArm | None = None
+    carra_arm: str | None = Field(default=None, description="An arm of data/carra_ctp.yaml holding its class")
     specialist_only: bool = False
     source: str
     status: Verification
@@ -93,8 +86,6 @@ class Medicine(Frozen):
             self.targets and _SPECIALIST_TARGET.match(self.targets))
         if blocks_interleukin and not self.specialist_only:
             raise ValueError(f"{self.id}: IL-1/IL-6/IL-17/IL-12/23 blockade must be specialist_only")
-        if self.carra_arm is not None and self.drug_class not in CARRA_ARM_CLASSES[self.carra_arm]:
-            raise ValueError(f"{self.id}: class {self.drug_class} does not belong to the CARRA plan {self.carra_arm}")
         return self
 
     @property
@@ -172,7 +163,15 @@ def _cross_check(catalogue: MedicineCatalogue, where: str) -> None:
         if unknown:
             raise ValueError(f"{where}: caution {c.id!r} names unknown medicines {sorted(unknown)}")
     seen: dict[str, str] = {}
+    arms = carra_plans().arms  # the CARRA 2018 plans are defined by drug class (reference notes §6.1)
     for m in catalogue.medicines.values():
+        if m.carra_arm is not None:
+            if m.carra_arm not in arms:
+                raise ValueError(f"{where}: medicine {m.id!r} names CARRA plan {m.carra_arm!r}; accepted: "
+                                 f"{', '.join(arms)}")
+            if m.drug_class not in arms[m.carra_arm].classes:
+                raise ValueError(f"{where}: medicine {m.id!r} of class {m.drug_class} does not belong to the CARRA "
+                                 f"plan {m.carra_arm!r}")
         for key in (m.source, *(t.source for t in m.cited())):
             if key not in known:
                 raise ValueError(f"{where}: medicine {m.id!r} cites unknown source {key!r}")
