@@ -73,3 +73,13 @@ def test_the_snapshot_date_defaults_to_the_latest_entry() -> None:
 def test_a_lesion_is_active_when_stated_or_when_marrow_oedema_is_reported(lesion: dict[str, Any],
                                                                           active: bool | None) -> None:
     assert Lesion.model_validate(lesion).is_active is active
+
+
+def test_a_course_takes_its_class_from_the_medicine_catalogue_and_refuses_a_wrong_one() -> None:
+    base = {"case_id": "meds", "patient": {"sex": "female"}}
+    case = Case.model_validate({**base, "medicines": [{"drug": "Methotrexate", "start": "2026-01-01"}]})
+    assert case.medicines[0].drug_class == "methotrexate"
+    with pytest.raises(ValidationError, match="drug_class 'nsaid' for methotrexate; accepted: 'methotrexate'"):
+        Case.model_validate({**base, "medicines": [{"drug": "methotrexate", "drug_class": "nsaid"}]})
+    with pytest.raises(ValidationError, match="not in the medicine catalogue, so choose its class"):
+        Case.model_validate({**base, "medicines": [{"drug": "trial agent x"}]})

@@ -54,7 +54,7 @@ def test_clinician_marks_lesions_and_labs_and_sees_bristol_and_jansson_update(br
     register_patient(page, "Mia Browser")
     assert instrument(page, "bristol-2016").count() == 1
     assert instrument(page, "jansson-2009").count() == 1
-    assert item_value(page, "bristol-2016", "more than one bone") == "unknown"
+    assert item_value(page, "bristol-2016", "Lesions in more than one bone") == "unknown"
     page.screenshot(path=str(ARTIFACTS / "browser-01-new-patient.png"), full_page=True)
 
     # Click the left clavicle on the front view: the lesion form opens with bone and side filled in.
@@ -74,7 +74,7 @@ def test_clinician_marks_lesions_and_labs_and_sees_bristol_and_jansson_update(br
     page.wait_for_url("**/lesions/new?**")
     assert page.locator("#f-site").input_value() == "tibia"
     save_lesion(page, new_study=False)  # appended to the study of the first lesion
-    assert item_value(page, "bristol-2016", "more than one bone") == "True"
+    assert item_value(page, "bristol-2016", "Lesions in more than one bone") == "True"
     assert page.locator('svg.skeleton-map--front [data-site="tibia"][data-side="right"]'
                         ).get_attribute("data-state") in ("active", "new")
     jansson_before = attainable_range(page, "jansson-2009")
@@ -86,7 +86,7 @@ def test_clinician_marks_lesions_and_labs_and_sees_bristol_and_jansson_update(br
     page.get_by_label("Unit").select_option("mg/L")
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_selector("#patient-title")
-    assert item_value(page, "bristol-2016", "crp below 30 mg l") == "True"
+    assert item_value(page, "bristol-2016", "CRP below 30 mg/L (not significantly raised)") == "True"
 
     # A blood count with the laboratory's reference intervals.
     page.get_by_role("link", name="Blood count").click()
@@ -99,7 +99,7 @@ def test_clinician_marks_lesions_and_labs_and_sees_bristol_and_jansson_update(br
     page.get_by_role("button", name="Save blood count").click()
     page.wait_for_selector("#patient-title")
     assert "Blood count saved" in page.locator(".flash").text_content()
-    assert item_value(page, "jansson-2009", "normal blood count") == "True"
+    assert item_value(page, "jansson-2009", "Normal blood cell count") == "True"
     jansson_after = attainable_range(page, "jansson-2009")
     assert jansson_after[0] > jansson_before[0], "a normal blood count adds points to the lower bound"
     page.screenshot(path=str(ARTIFACTS / "browser-03-assessment.png"), full_page=True)

@@ -39,6 +39,7 @@ from cnocare.clinical.vocabulary import (
     VariantClass,
 )
 from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests
+from cnocare.knowledge.medicines import checked_drug_class
 
 # Physiological limits for data entry (local choice, see knowledge/data/sources.yaml local_plausibility).
 MAX_AGE_YEARS = 120
@@ -364,6 +365,8 @@ class GeneticFinding(Snapshot):
 
 
 class MedicineCourse(Snapshot):
+    """A course; its class comes from the medicine catalogue when the drug is listed there."""
+
     drug: str = Field(min_length=2, max_length=80)
     drug_class: DrugClass
     start: dt.date | None = Field(default=None, description="Omitted: start date not known")
@@ -374,6 +377,13 @@ class MedicineCourse(Snapshot):
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
     route: Route | None = None
     frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _class_from_catalogue(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "drug_class": checked_drug_class(data.get("drug"), data.get("drug_class"))}
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> MedicineCourse:

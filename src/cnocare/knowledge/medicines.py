@@ -219,3 +219,18 @@ def cautions_for(name: str) -> tuple[Caution, ...]:
     """The cautions attached to a medicine, in the catalogue's order; () when it is unknown."""
     m = medicine(name)
     return medicine_catalogue().cautions_of(m) if m else ()
+
+
+def checked_drug_class(drug: object, drug_class: object) -> object:
+    """The class of a course: derived from the catalogue when the drug is in it (a typed class must agree);
+    as typed otherwise. Raises ValueError in the clinic's words; returns what to store."""
+    if not isinstance(drug, str):
+        return drug_class
+    known = drug_class_of(drug)
+    if known is None:
+        if drug_class in (None, ""):
+            raise ValueError(f"drug_class missing: {drug!r} is not in the medicine catalogue, so choose its class")
+        return drug_class
+    if drug_class not in (None, "") and drug_class != known:
+        raise ValueError(f"drug_class {drug_class!r} for {drug}; accepted: {known!r} (from the medicine catalogue)")
+    return known

@@ -8,7 +8,7 @@ Update makes every field optional), so a field is typed here once. Limits match 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -27,6 +27,7 @@ from cnocare.clinical.vocabulary import (
     SymptomKind,
     VariantClass,
 )
+from cnocare.knowledge.medicines import checked_drug_class
 
 
 class Entry(BaseModel):
@@ -93,10 +94,18 @@ class BiopsyCreate(Entry):
 
 
 class MedicineCourseCreate(Entry):
-    """One medicine course as entered."""
+    """One medicine course as entered; the class is derived from the medicine catalogue when it knows the
+    drug (a typed class must agree), so methotrexate can never be filed as an NSAID."""
 
     drug: str = Field(min_length=2, max_length=80)
-    drug_class: DrugClass
+    drug_class: DrugClass = Field(description="Derived from the medicine catalogue for a listed drug")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _class_from_catalogue(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {**data, "drug_class": checked_drug_class(data.get("drug"), data.get("drug_class"))}
+        return data
     start: dt.date | None = Field(default=None, description="Omitted: start date not known")
     stop: dt.date | None = None
     stop_reason: str | None = Field(default=None, max_length=400)

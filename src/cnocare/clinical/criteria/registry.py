@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from cnocare.clinical import workup
 from cnocare.clinical.criteria import bristol, eular_acr, jansson, nbods
+from cnocare.knowledge.activity import chaq_definition
 from cnocare.knowledge.catalogue import sources
 from cnocare.knowledge.catalogue import validate_all as catalogue_validate_all
+from cnocare.knowledge.followup import default_followup_rules
 from cnocare.knowledge.instruments import InstrumentDefinition
+from cnocare.knowledge.medicines import medicine_catalogue
 from cnocare.knowledge.reference_intervals import default_reference_intervals
+from cnocare.knowledge.treatment import carra_plans
 from cnocare.knowledge.workup import test_definitions
 
 INSTRUMENT_MODULES = (bristol, jansson, nbods, eular_acr)
@@ -40,6 +44,10 @@ def validate_all() -> None:
     workup.checked_flags()
     test_definitions()
     default_reference_intervals()
+    medicine_catalogue()
+    carra_plans()
+    chaq_definition()
+    default_followup_rules()
 
 
 def catalogue() -> tuple[InstrumentInfo, ...]:
