@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from cnocare.clinical.age import age_in_years, years_between
 from cnocare.clinical.logic import Interval
@@ -26,6 +26,7 @@ from cnocare.clinical.vocabulary import (
     EpisodeKind,
     Finding,
     Histology,
+    InfusionCheck,
     LesionActivity,
     MeasurementKind,
     Modality,
@@ -368,7 +369,8 @@ class MedicineCourse(Snapshot):
     """A course; its class comes from the medicine catalogue when the drug is listed there."""
 
     drug: str = Field(min_length=2, max_length=80)
-    drug_class: DrugClass
+    drug_class: DrugClass | None = Field(default=None, validate_default=True,
+                                         description="Derived from the medicine catalogue for a listed drug")
     start: dt.date | None = Field(default=None, description="Omitted: start date not known")
     stop: dt.date | None = None
     stop_reason: str | None = None
@@ -378,12 +380,10 @@ class MedicineCourse(Snapshot):
     route: Route | None = None
     frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
 
-    @model_validator(mode="before")
+    @field_validator("drug_class", mode="before")
     @classmethod
-    def _class_from_catalogue(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = {**data, "drug_class": checked_drug_class(data.get("drug"), data.get("drug_class"))}
-        return data
+    def _class_from_catalogue(cls, v: Any, info: ValidationInfo) -> Any:
+        return checked_drug_class(info.data.get("drug"), v)
 
     @model_validator(mode="after")
     def _ordered(self) -> MedicineCourse:
@@ -414,27 +414,25 @@ class Infusion(Snapshot):
     drug: str = Field(min_length=2, max_length=80)
     date: dt.date
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
-    checks_done: tuple[str, ...] = ()
+    checks_done: tuple[InfusionCheck, ...] = Field(min_length=1, description="The pre-infusion checks done")
     reaction: str | None = None
 
 
 class ChaqAnswers(Snapshot):
-    """One CHAQ: item scores 0-3 by item id (None: not applicable), aids/help per domain, the two VAS."""
+    """One CHAQ as filled in: item id ("grip_3") -> "0"-"3" or "na" (not applicable); unanswered items are
+    left out. Aids/help per domain, and the two VAS."""
 
     date: dt.date
-    items: dict[str, int | None] = Field(default_factory=dict)
+    answers: dict[str, Literal["0", "1", "2", "3", "na"]] = Field(default={})
     aids_or_help: tuple[str, ...] = Field(default=(), description="Domains where an aid or another person's "
                                           "help is used")
     pain_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
     wellbeing_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
 
-    @field_validator("items")
-    @classmethod
-    def _scores(cls, v: dict[str, int | None]) -> dict[str, int | None]:
-        for item, score in v.items():
-            if score is not None and score not in (0, 1, 2, 3):
-                raise ValueError(f"CHAQ item {item}: score {score!r}; accepted 0, 1, 2, 3 or null (not applicable)")
-        return v
+    @property
+    def items(self) -> dict[str, int | None]:
+        """Scores by item: 0-3, None for not applicable."""
+        return {k: None if v == "na" else int(v) for k, v in self.answers.items()}
 
 
 class ActivityAssessment(Snapshot):

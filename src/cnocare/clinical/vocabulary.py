@@ -124,3 +124,20 @@ Route = Literal["oral", "subcutaneous", "intravenous", "intramuscular", "topical
 
 # Pre-treatment checks that are not laboratory results (the CARRA arms and the seed's vaccination advice).
 CheckKind = Literal["dental_review", "vaccination_status_reviewed", "tb_history_reviewed"]
+
+# What was checked before an infusion (bisphosphonate or infliximab): the plans' pre-treatment checks.
+InfusionCheck = Literal["calcium", "vitamin_d", "renal_function", "blood_count", "liver_tests", "tb_screen",
+                        "temperature_and_wellbeing", "consent"]
+
+# Non-drug care the seed article describes, and the procedures for complications.
+CarePlanTherapy = Literal[
+    "physiotherapy", "hydrotherapy", "occupational_therapy", "cognitive_behavioural_therapy", "psychology",
+    "pain_management_programme", "sleep_hygiene", "school_accommodations", "dietitian", "weight_management",
+    "falls_prevention", "orthotics_and_footwear", "walking_aids", "vaccination_and_infection_prevention",
+    "graded_exercise", "relaxation_and_mindfulness", "peer_support", "social_work", "heat_and_cold_therapy",
+    "structured_multidisciplinary_follow_up",
+]
+ProcedureKind = Literal["biopsy", "curettage_debridement", "internal_fixation", "bracing", "spinal_surgery",
+                        "corrective_osteotomy"]
+CarePlanStatus = Literal["planned", "active", "paused", "completed", "stopped"]
+FlareDecision = Literal["confirmed", "dismissed"]

@@ -24,6 +24,8 @@ class VisitRecord(ClinicalRecordMixin, Base):
     physician_global_0_10: Mapped[float | None] = mapped_column(Float())
     notes: Mapped[str | None] = mapped_column(Text())
     next_review_due: Mapped[dt.date | None] = mapped_column(Date())
+    patient_global_0_10: Mapped[float | None] = mapped_column(Float())
+    painful_sites: Mapped[list[str] | None] = mapped_column(JSON())
 
 
 class EpisodeRecord(ClinicalRecordMixin, Base):
@@ -117,3 +119,78 @@ class ClinicalNoteRecord(ClinicalRecordMixin, Base):
     date: Mapped[dt.date] = mapped_column(Date())
     category: Mapped[str | None] = mapped_column(String(60))
     text: Mapped[str] = mapped_column(Text())
+
+
+class MeasurementRecord(ClinicalRecordMixin, Base):
+    __tablename__ = "measurements"
+
+    kind: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date())
+    value: Mapped[float] = mapped_column(Float())
+    note: Mapped[str | None] = mapped_column(Text())
+
+
+class InfusionRecord(ClinicalRecordMixin, Base):
+    __tablename__ = "infusions"
+
+    drug: Mapped[str] = mapped_column(String(80))
+    date: Mapped[dt.date] = mapped_column(Date())
+    dose_mg: Mapped[float | None] = mapped_column(Float())
+    checks_done: Mapped[list[str]] = mapped_column(JSON())
+    reaction: Mapped[str | None] = mapped_column(Text())
+
+
+class ChaqRecord(ClinicalRecordMixin, Base):
+    """One questionnaire: the 30 item answers as one JSON object (item id -> 0-3 or "na")."""
+
+    __tablename__ = "chaq_questionnaires"
+
+    date: Mapped[dt.date] = mapped_column(Date())
+    answers: Mapped[dict[str, str]] = mapped_column(JSON())
+    aids_or_help: Mapped[list[str]] = mapped_column(JSON())
+    pain_vas_0_100: Mapped[float | None] = mapped_column(Float())
+    wellbeing_vas_0_100: Mapped[float | None] = mapped_column(Float())
+
+
+class ClinicalCheckRecord(ClinicalRecordMixin, Base):
+    __tablename__ = "clinical_checks"
+
+    kind: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date] = mapped_column(Date())
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text())
+
+
+class CarePlanItemRecord(ClinicalRecordMixin, Base):
+    __tablename__ = "care_plan_items"
+
+    therapy: Mapped[str] = mapped_column(String(48))
+    goal: Mapped[str] = mapped_column(String(400))
+    owner: Mapped[str] = mapped_column(String(120))
+    start: Mapped[dt.date | None] = mapped_column(Date())
+    review_date: Mapped[dt.date | None] = mapped_column(Date())
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text())
+
+
+class ProcedureRecord(ClinicalRecordMixin, Base):
+    __tablename__ = "procedures"
+
+    kind: Mapped[str] = mapped_column(String(32))
+    date: Mapped[dt.date] = mapped_column(Date())
+    site: Mapped[str | None] = mapped_column(String(32))
+    side: Mapped[str | None] = mapped_column(String(8))
+    indication: Mapped[str] = mapped_column(String(400))
+    outcome: Mapped[str | None] = mapped_column(Text())
+
+
+class FlareReviewRecord(ClinicalRecordMixin, Base):
+    """A clinician's decision on a flare signal the core suggested (confirmed or dismissed)."""
+
+    __tablename__ = "flare_reviews"
+
+    signal_kind: Mapped[str] = mapped_column(String(24))
+    signal_date: Mapped[dt.date] = mapped_column(Date())
+    decision: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text())
+    note: Mapped[str | None] = mapped_column(Text())

@@ -10,16 +10,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from cnocare.clinical.vocabulary import (
     AlternativeDiagnosisKind,
     AlternativeStatus,
+    CarePlanStatus,
+    CarePlanTherapy,
+    CheckKind,
     CoexistingConditionKind,
     CultureResult,
     DrugClass,
     EpisodeKind,
+    FlareDecision,
     Histology,
+    InfusionCheck,
+    MeasurementKind,
+    ProcedureKind,
     Relation,
     Response,
     Route,
@@ -27,7 +34,11 @@ from cnocare.clinical.vocabulary import (
     SymptomKind,
     VariantClass,
 )
+from cnocare.knowledge.activity import chaq_definition
+from cnocare.knowledge.catalogue import bone_sites
 from cnocare.knowledge.medicines import checked_drug_class
+
+ChaqDomain = Literal["dressing_grooming", "arising", "eating", "walking", "hygiene", "reach", "grip", "activities"]
 
 
 class Entry(BaseModel):
@@ -48,6 +59,10 @@ class VisitCreate(Entry):
     physician_global_0_10: float | None = Field(default=None, ge=0, le=10)
     notes: str | None = Field(default=None, max_length=20000)
     next_review_due: dt.date | None = Field(default=None, description="When the patient should next be seen")
+    patient_global_0_10: float | None = Field(default=None, ge=0, le=10, description="Patient or parent global "
+                                              "assessment, 0 (very well) to 10 (very poorly)")
+    painful_sites: tuple[str, ...] | None = Field(default=None, description="Bones with pain or tenderness on "
+                                                  "examination; leave empty if not examined")
 
     @model_validator(mode="after")
     def _review_after_visit(self) -> VisitCreate:
@@ -98,14 +113,13 @@ class MedicineCourseCreate(Entry):
     drug (a typed class must agree), so methotrexate can never be filed as an NSAID."""
 
     drug: str = Field(min_length=2, max_length=80)
-    drug_class: DrugClass = Field(description="Derived from the medicine catalogue for a listed drug")
+    drug_class: DrugClass | None = Field(default=None, validate_default=True,
+                                         description="Derived from the medicine catalogue for a listed drug")
 
-    @model_validator(mode="before")
+    @field_validator("drug_class", mode="before")
     @classmethod
-    def _class_from_catalogue(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = {**data, "drug_class": checked_drug_class(data.get("drug"), data.get("drug_class"))}
-        return data
+    def _class_from_catalogue(cls, v: Any, info: ValidationInfo) -> Any:
+        return checked_drug_class(info.data.get("drug"), v)
     start: dt.date | None = Field(default=None, description="Omitted: start date not known")
     stop: dt.date | None = None
     stop_reason: str | None = Field(default=None, max_length=400)
@@ -156,3 +170,86 @@ class ClinicalNoteCreate(Entry):
     date: dt.date
     category: str | None = Field(default=None, max_length=60, description="e.g. clinic letter, telephone")
     text: str = Field(min_length=1, max_length=20000)
+
+
+class MeasurementCreate(Entry):
+    """Weight, height or limb-length difference, with its date."""
+
+    kind: MeasurementKind
+    date: dt.date
+    value: float = Field(gt=0, allow_inf_nan=False, description="kg for weight, cm for height and limb length")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class InfusionCreate(Entry):
+    """One infusion: the pre-infusion checks are required (an infusion is not given without them)."""
+
+    drug: str = Field(min_length=2, max_length=80)
+    date: dt.date
+    dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
+    checks_done: tuple[InfusionCheck, ...] = Field(min_length=1, description="Checks done before the infusion")
+    reaction: str | None = Field(default=None, max_length=2000, description="Infusion reaction, if any")
+
+
+ChaqAnswer = Literal["0", "1", "2", "3", "na"]
+
+
+class ChaqCreate(Entry):
+    """One CHAQ as the family filled it in: item id -> 0-3 or "na" (not applicable); unanswered left out."""
+
+    date: dt.date
+    answers: dict[str, ChaqAnswer] = Field(default={})  # pydantic copies it per instance
+    aids_or_help: tuple[ChaqDomain, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_items(self) -> ChaqCreate:
+        unknown = sorted(set(self.answers) - set(chaq_definition().item_ids()))
+        if unknown:
+            raise ValueError(f"CHAQ item {unknown[0]!r} is not in the questionnaire; accepted e.g. "
+                             "dressing_grooming_1, "
+                             "grip_5")
+        return self
+    pain_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    wellbeing_vas_0_100: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+
+
+class ClinicalCheckCreate(Entry):
+    kind: CheckKind
+    date: dt.date
+    outcome: Literal["satisfactory", "concern"] = "satisfactory"
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class CarePlanItemCreate(Entry):
+    """A non-drug part of the care plan, with its goal, who owns it and when it is reviewed."""
+
+    therapy: CarePlanTherapy
+    goal: str = Field(min_length=3, max_length=400)
+    owner: str = Field(min_length=2, max_length=120, description="Who is responsible, e.g. physiotherapist")
+    start: dt.date | None = None
+    review_date: dt.date | None = None
+    status: CarePlanStatus = "planned"
+    note: str | None = Field(default=None, max_length=4000)
+
+
+class ProcedureCreate(Entry):
+    kind: ProcedureKind
+    date: dt.date
+    site: str | None = Field(default=None, description="Bone-site id, e.g. femur")
+    side: Side | None = None
+    indication: str = Field(min_length=3, max_length=400)
+    outcome: str | None = Field(default=None, max_length=4000)
+
+    @model_validator(mode="after")
+    def _known_bone(self) -> ProcedureCreate:
+        if self.site is not None and self.site not in bone_sites():
+            raise ValueError(f"site {self.site!r} is not in the bone-site catalogue; accepted ids e.g. femur, T7")
+        return self
+
+
+class FlareReviewCreate(Entry):
+    signal_kind: Literal["new_lesion", "new_painful_site", "rising_marker", "sustained_pain"]
+    signal_date: dt.date
+    decision: FlareDecision
+    evidence: str = Field(min_length=3, max_length=2000)
+    note: str | None = Field(default=None, max_length=2000)
