@@ -137,6 +137,9 @@ def serve(
     if demo:
         from cnocare.demo import prepare_demo
 
+        # The demo's doses come from a formulary marked SYNTHETIC on every dose line, never a real one.
+        os.environ.setdefault("CNOCARE_FORMULARY_PATH", str(Path(__file__).parent / "analytics" /
+                                                             "synthetic_formulary.yaml"))
         login = prepare_demo(url, patients=demo_patients)
     else:
         upgrade(url)

@@ -11,11 +11,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnocare import analytics
 from cnocare.clinical.case import Case
 from cnocare.clinical.dosing import calculate
 from cnocare.knowledge.formulary import load_formulary, parse_formulary
 
-FORMULARY = load_formulary(Path(__file__).resolve().parents[1] / "fixtures" / "synthetic-formulary.yaml")
+SYNTHETIC = Path(analytics.__file__).parent / "synthetic_formulary.yaml"
+FORMULARY = load_formulary(SYNTHETIC)
 ON = dt.date(2026, 6, 1)
 
 
@@ -54,7 +56,7 @@ def test_no_weight_or_an_old_weight_is_refused_with_what_to_record() -> None:
 
 
 def test_a_formulary_line_without_a_maximum_is_refused_naming_the_line() -> None:
-    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "fixtures" / "synthetic-formulary.yaml").read_text())
+    data = yaml.safe_load(SYNTHETIC.read_text())
     del data["lines"][1]["max_daily_mg"]
     with pytest.raises(ValueError, match=r"line 2 \(naproxen\): max_daily_mg missing"):
         parse_formulary(data, "test")

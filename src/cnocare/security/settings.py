@@ -38,6 +38,8 @@ class SecuritySettings(BaseSettings):
     data_dir: Path = Path("./data")
     # PostgreSQL (postgresql://...) or SQLite (sqlite:///...); unset: SQLite file <data_dir>/cnocare.sqlite3.
     database_url: str | None = None
+    # The site formulary (docs/formulary.md): the only source of doses. Unset: no dose is calculated.
+    formulary_path: Path | None = None
     migrate: bool = True  # the web app brings the schema to the newest migration when it starts
     secret_key: SecretStr | None = None
     https: bool = False  # CNOCARE_HTTPS=1: cookies always Secure, HSTS sent

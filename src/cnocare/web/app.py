@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cnocare.knowledge.formulary import load_formulary
 from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
@@ -57,8 +58,9 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
                   "signed-in user or a bearer API token.")
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
+    formulary = load_formulary(settings.formulary_path) if settings.formulary_path else None
     app.state.web = WebContext(engine=engine, sessions=session_factory(engine), templates=templates,
-                               database_url=url)
+                               database_url=url, formulary=formulary)
     install_security(app)
     # Outermost: the audit context exists before anything that may read or write patient data.
     audit_listener.install()

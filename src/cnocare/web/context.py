@@ -12,6 +12,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from cnocare.knowledge.formulary import Formulary
+
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
@@ -23,6 +25,7 @@ class WebContext:
     sessions: sessionmaker[Session]
     templates: Jinja2Templates
     database_url: str
+    formulary: Formulary | None = None  # the site's own (CNOCARE_FORMULARY_PATH); doses come only from it
 
 
 def web_context(request: Request) -> WebContext:

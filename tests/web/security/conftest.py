@@ -55,6 +55,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "family-history": {"relation": "first_degree", "condition": "psoriasis", "note": "mother"},
     "genetics": {"gene": "LPIN2", "classification": "benign", "variant": "c.1A>G"},
     "notes": {"date": "2026-03-02", "category": "letter", "text": "seen in clinic"},
+    "measurements": {"kind": "weight_kg", "date": "2026-03-02", "value": 31.5},
+    "infusions": {"drug": "pamidronate", "date": "2026-03-02", "checks_done": ["calcium", "vitamin_d"]},
+    "chaq": {"date": "2026-03-02", "answers": {"grip_1": "1"}, "aids_or_help": []},
+    "checks": {"kind": "dental_review", "date": "2026-03-01", "outcome": "satisfactory"},
+    "care-plan": {"therapy": "physiotherapy", "goal": "walk to school", "owner": "physiotherapist"},
+    "procedures": {"kind": "biopsy", "date": "2026-01-20", "site": "clavicle", "indication": "diagnosis"},
+    "flare-reviews": {"signal_kind": "new_lesion", "signal_date": "2026-03-02", "decision": "dismissed",
+                      "evidence": "old lesion seen on a new study"},
 }
 
 

@@ -1,0 +1,127 @@
+"""One chart a clinician reads at a glance: activity and inflammation over time on one shared time axis.
+
+Rows share the x axis: physician global, patient global and pain (0–10, axes from zero), CRP and ESR
+(values as the laboratory reports them, ESR in whole numbers) with the normal band shaded, then medicine
+courses as bars, infusions as ticks and flares as markers. One title per chart; a table alternative with
+every value follows the SVG for screen readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from html import escape
+
+from cnocare.clinical.case import Case
+from cnocare.knowledge.catalogue import label
+
+WIDTH, LEFT, RIGHT = 760.0, 150.0, 20.0
+ROW, GAP, TOP = 54.0, 10.0, 30.0
+COLOURS = {"physician_global": "#1f4e8c", "patient_global": "#6a3d9a", "pain": "#b15928", "crp": "#1b7837",
+           "esr": "#8c510a"}
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    title: str
+    unit: str
+    points: tuple[tuple[dt.date, float], ...]
+    top: float
+    band: tuple[float, float] | None = None
+    decimals: int = 1
+
+
+def series_of(case: Case, flares: tuple[tuple[dt.date, str], ...] = ()) -> tuple[list[Series], Case]:
+    visits = sorted(case.activity, key=lambda v: v.date)
+    out = [Series("physician_global", "Physician global (0–10)", "/10",
+                  tuple((v.date, v.physician_global_0_10) for v in visits if v.physician_global_0_10 is not None), 10),
+           Series("patient_global", "Patient/parent global (0–10)", "/10",
+                  tuple((v.date, v.patient_global_0_10) for v in visits if v.patient_global_0_10 is not None), 10),
+           Series("pain", "Pain (0–10)", "/10",
+                  tuple((v.date, v.pain_0_10) for v in visits if v.pain_0_10 is not None), 10)]
+    for test, title, unit, decimals in (("crp", "CRP (mg/L)", "mg/L", 1), ("esr", "ESR (mm/h)", "mm/h", 0)):
+        results = sorted((r for r in case.labs if r.test == test and r.canonical_value is not None),
+                         key=lambda r: r.date)
+        pts = tuple((r.date, float(r.canonical_value or 0)) for r in results)
+        bands = [(r.canonical_reference_low or 0.0, r.canonical_reference_high) for r in results
+                 if r.canonical_reference_high is not None]
+        band = (bands[-1][0], float(bands[-1][1] or 0)) if bands else None
+        top = max([p[1] for p in pts] + [band[1] if band else 0.0, 1.0]) * 1.1
+        out.append(Series(test, title, unit, pts, top, band, decimals))
+    return out, case
+
+
+def render_activity_chart(case: Case, *, flares: tuple[tuple[dt.date, str], ...] = (),
+                          title: str = "Disease activity, inflammation and treatment") -> str:
+    rows, _ = series_of(case)
+    days = [d for s in rows for d, _ in s.points] + [m.start for m in case.medicines if m.start] + \
+        [i.date for i in case.infusions] + [d for d, _ in flares]
+    if not days:
+        return '<p class="muted">No activity measures, CRP, ESR or treatment recorded yet.</p>'
+    first, last = min(days), max(days + [m.stop for m in case.medicines if m.stop])
+    span = max((last - first).days, 1)
+    plot_w = WIDTH - LEFT - RIGHT
+
+    def x(day: dt.date) -> float:
+        return LEFT + plot_w * (day - first).days / span
+
+    courses = [m for m in case.medicines if m.start]
+    height = TOP + len(rows) * (ROW + GAP) + 22 * max(1, len(courses)) + 60
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="activity-chart" viewBox="0 0 {WIDTH:g} '
+             f'{height:g}" aria-labelledby="activity-chart-title"><title id="activity-chart-title">{escape(title)}'
+             '</title>']
+    y0 = TOP
+    for s in rows:
+        parts.append(f'<text x="6" y="{y0 + ROW / 2:.1f}" font-size="11">{escape(s.title)}</text>')
+        parts.append(f'<line x1="{LEFT}" y1="{y0 + ROW:.1f}" x2="{WIDTH - RIGHT}" y2="{y0 + ROW:.1f}" '
+                     'stroke="#999"/>')
+        parts.append(f'<text x="{LEFT - 4}" y="{y0 + ROW:.1f}" font-size="9" text-anchor="end">0</text>')
+        parts.append(f'<text x="{LEFT - 4}" y="{y0 + 8:.1f}" font-size="9" text-anchor="end">{s.top:.0f}</text>')
+        if s.band:
+            lo, hi = (y0 + ROW - ROW * min(b, s.top) / s.top for b in s.band)
+            parts.append(f'<rect x="{LEFT}" y="{hi:.1f}" width="{plot_w:.1f}" height="{max(lo - hi, 1):.1f}" '
+                         'fill="#e3f1e3"><title>laboratory normal range</title></rect>')
+        pts = [(x(d), y0 + ROW - ROW * min(v, s.top) / s.top, d, v) for d, v in s.points]
+        if len(pts) > 1:
+            path = " ".join(f"{px:.1f},{py:.1f}" for px, py, _, _ in pts)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{COLOURS[s.key]}" stroke-width="1.6"/>')
+        for px, py, d, v in pts:
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{COLOURS[s.key]}"><title>{escape(s.title)} '
+                         f'{v:.{s.decimals}f} on {d.isoformat()}</title></circle>')
+        y0 += ROW + GAP
+    for n, m in enumerate(courses):
+        assert m.start is not None
+        y = y0 + 22 * n
+        end = x(m.stop or last)
+        parts.append(f'<rect x="{x(m.start):.1f}" y="{y:.1f}" width="{max(end - x(m.start), 2):.1f}" height="14" '
+                     f'fill="#cfd8e8"><title>{escape(m.drug)} from {m.start.isoformat()}'
+                     f'{" to " + m.stop.isoformat() if m.stop else ""}</title></rect>')
+        parts.append(f'<text x="6" y="{y + 11:.1f}" font-size="11">{escape(m.drug)} '
+                     f'({escape(label("drug_classes", m.drug_class))})</text>')
+    y_ticks = y0 + 22 * max(1, len(courses)) + 6
+    for i in case.infusions:
+        parts.append(f'<line x1="{x(i.date):.1f}" y1="{y_ticks:.1f}" x2="{x(i.date):.1f}" y2="{y_ticks + 12:.1f}" '
+                     f'stroke="#333" stroke-width="2"><title>infusion {escape(i.drug)} {i.date.isoformat()}'
+                     '</title></line>')
+    for d, what in flares:
+        parts.append(f'<path d="M{x(d):.1f},{y_ticks + 16:.1f} l5,9 h-10 z" fill="#c0392b"><title>flare '
+                     f'{d.isoformat()}: {escape(what)}</title></path>')
+    parts.append(f'<text x="{LEFT}" y="{height - 6:.1f}" font-size="10">{first.isoformat()}</text>')
+    parts.append(f'<text x="{WIDTH - RIGHT}" y="{height - 6:.1f}" font-size="10" text-anchor="end">'
+                 f'{last.isoformat()}</text>')
+    parts.append("</svg>")
+    return "".join(parts) + _table(rows, case, flares)
+
+
+def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ...]) -> str:
+    lines = ['<table class="visually-hidden-table"><caption>Values of the chart</caption><thead><tr>'
+             '<th scope="col">Date</th><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>']
+    entries = [(d, s.title, f"{v:.{s.decimals}f}") for s in rows for d, v in s.points]
+    entries += [(m.start, "Medicine started", m.drug) for m in case.medicines if m.start]
+    entries += [(i.date, "Infusion", i.drug) for i in case.infusions]
+    entries += [(d, "Flare", what) for d, what in flares]
+    for d, what, value in sorted(entries):
+        lines.append(f"<tr><td>{d.isoformat()}</td><td>{escape(what)}</td><td>{escape(value)}</td></tr>")
+    lines.append("</tbody></table>")
+    return "".join(lines)
