@@ -414,8 +414,17 @@ class Infusion(Snapshot):
     drug: str = Field(min_length=2, max_length=80)
     date: dt.date
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
-    checks_done: tuple[InfusionCheck, ...] = Field(min_length=1, description="The pre-infusion checks done")
+    checks_done: tuple[InfusionCheck, ...] = Field(default=(), validate_default=True,
+                                                   description="The pre-infusion checks done")
     reaction: str | None = None
+
+    @field_validator("checks_done")
+    @classmethod
+    def _checked(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("no pre-infusion check recorded; accepted: the checks done before the infusion "
+                             "(e.g. calcium, vitamin D, renal function)")
+        return v
 
 
 class ChaqAnswers(Snapshot):

@@ -187,8 +187,17 @@ class InfusionCreate(Entry):
     drug: str = Field(min_length=2, max_length=80)
     date: dt.date
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
-    checks_done: tuple[InfusionCheck, ...] = Field(min_length=1, description="Checks done before the infusion")
+    checks_done: tuple[InfusionCheck, ...] = Field(default=(), validate_default=True,
+                                                   description="Checks done before the infusion")
     reaction: str | None = Field(default=None, max_length=2000, description="Infusion reaction, if any")
+
+    @field_validator("checks_done")
+    @classmethod
+    def _checked(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if not v:
+            raise ValueError("no pre-infusion check recorded; accepted: the checks done before the infusion "
+                             "(e.g. calcium, vitamin D, renal function)")
+        return v
 
 
 ChaqAnswer = Literal["0", "1", "2", "3", "na"]
