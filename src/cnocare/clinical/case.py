@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from cnocare.clinical.age import age_in_years, years_between
 from cnocare.clinical.logic import Interval
 from cnocare.clinical.vocabulary import (
+    Adherence,
     AlternativeDiagnosisKind,
     AlternativeStatus,
     CheckKind,
@@ -108,6 +109,18 @@ class Symptom(Snapshot):
         return self
 
 
+class RaiGrades(Snapshot):
+    """RAI-CROMRIS parameters of one bone unit as the radiologist graded them (Capponi 2021). The split of
+    the unit's 0-7 between parameters was not found, so grades are shown as given and summed only with a
+    site-loaded grading."""
+
+    marrow_hyperintensity: int | None = Field(default=None, ge=0, le=7)
+    extension: int | None = Field(default=None, ge=0, le=7)
+    soft_tissue_periosteal_hyperintensity: int | None = Field(default=None, ge=0, le=7)
+    bony_expansion: int | None = Field(default=None, ge=0, le=7)
+    vertebral_collapse: int | None = Field(default=None, ge=0, le=7)
+
+
 class Lesion(Snapshot):
     """One focus on one study. A finding not listed is unknown unless the reader recorded it as absent
     (``absent_findings``) or stated that the list is complete (``findings_complete``)."""
@@ -119,6 +132,7 @@ class Lesion(Snapshot):
     absent_findings: tuple[Finding, ...] = ()
     findings_complete: bool = False
     activity: LesionActivity | None = None
+    rai_grades: RaiGrades | None = None
     note: str | None = None
 
     @field_validator("site")
@@ -379,6 +393,7 @@ class MedicineCourse(Snapshot):
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
     route: Route | None = None
     frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
+    adherence: Adherence | None = None
 
     @field_validator("drug_class", mode="before")
     @classmethod

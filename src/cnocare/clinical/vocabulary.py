@@ -129,15 +129,18 @@ CheckKind = Literal["dental_review", "vaccination_status_reviewed", "tb_history_
 InfusionCheck = Literal["calcium", "vitamin_d", "renal_function", "blood_count", "liver_tests", "tb_screen",
                         "temperature_and_wellbeing", "consent"]
 
-# Non-drug care the seed article describes, and the procedures for complications.
+# The 20 non-drug therapies of the seed article, in its order, and its procedures for complications.
 CarePlanTherapy = Literal[
-    "physiotherapy", "hydrotherapy", "occupational_therapy", "cognitive_behavioural_therapy", "psychology",
-    "pain_management_programme", "sleep_hygiene", "school_accommodations", "dietitian", "weight_management",
-    "falls_prevention", "orthotics_and_footwear", "walking_aids", "vaccination_and_infection_prevention",
-    "graded_exercise", "relaxation_and_mindfulness", "peer_support", "social_work", "heat_and_cold_therapy",
-    "structured_multidisciplinary_follow_up",
+    "education_and_reassurance", "activity_modification_and_paced_rest", "physiotherapy", "hydrotherapy",
+    "occupational_therapy", "orthotics_insoles_and_braces", "heat_and_cold_therapy",
+    "cognitive_behavioural_therapy", "mind_body_techniques", "sleep_hygiene_programme",
+    "weight_bearing_and_strengthening", "school_and_exam_accommodations", "social_work_and_family_support",
+    "peer_support", "falls_prevention", "pain_education", "nutritional_counselling", "smoke_free_home",
+    "vaccination_optimisation", "multidisciplinary_follow_up",
 ]
 ProcedureKind = Literal["biopsy", "curettage_debridement", "internal_fixation", "bracing", "spinal_surgery",
                         "corrective_osteotomy"]
 CarePlanStatus = Literal["planned", "active", "paused", "completed", "stopped"]
 FlareDecision = Literal["confirmed", "dismissed"]
+
+Adherence = Literal["good", "partial", "poor", "not_assessed"]

@@ -77,6 +77,7 @@ class MedicineCourseRecord(ClinicalRecordMixin, Base):
     dose_mg: Mapped[float | None] = mapped_column(Float())
     route: Mapped[str | None] = mapped_column(String(16))
     frequency: Mapped[str | None] = mapped_column(String(60))
+    adherence: Mapped[str | None] = mapped_column(String(16))
 
 
 class CoexistingConditionRecord(ClinicalRecordMixin, Base):

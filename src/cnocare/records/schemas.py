@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from cnocare.clinical.vocabulary import (
+    Adherence,
     AlternativeDiagnosisKind,
     AlternativeStatus,
     CarePlanStatus,
@@ -128,6 +129,7 @@ class MedicineCourseCreate(Entry):
     dose_mg: float | None = Field(default=None, gt=0, le=100_000, allow_inf_nan=False)
     route: Route | None = None
     frequency: str | None = Field(default=None, max_length=60, description="As written, e.g. 'once weekly'")
+    adherence: Adherence | None = None
 
 
 class CoexistingConditionCreate(Entry):

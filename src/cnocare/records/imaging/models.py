@@ -36,5 +36,6 @@ class ImagingLesionRecord(Base):
     absent_findings: Mapped[list[str]] = mapped_column(JSON(), default=list)
     findings_complete: Mapped[bool] = mapped_column(Boolean(), default=False)
     activity: Mapped[str | None] = mapped_column(String(16))
+    rai_grades: Mapped[dict[str, int | None] | None] = mapped_column(JSON())
     note: Mapped[str | None] = mapped_column(Text())
     study: Mapped[ImagingStudyRecord] = relationship(back_populates="lesions")

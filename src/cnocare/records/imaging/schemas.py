@@ -4,6 +4,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cnocare.clinical.case import RaiGrades
 from cnocare.clinical.vocabulary import Finding, LesionActivity, Modality, Side
 
 
@@ -21,6 +22,7 @@ class LesionFields(BaseModel):
     findings_complete: bool = Field(default=False, description="The findings listed are the whole reading: "
                                     "anything not listed is absent")
     activity: LesionActivity | None = None
+    rai_grades: RaiGrades | None = Field(default=None, description="RAI-CROMRIS parameters as graded")
     note: str | None = Field(default=None, max_length=2000)
 
 

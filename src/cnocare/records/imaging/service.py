@@ -21,5 +21,13 @@ def store_study(row: ImagingStudyRecord, fields: dict[str, Any], _study: Imaging
     for name in _STUDY_FIELDS:
         setattr(row, name, fields[name])
     row.lesions = [ImagingLesionRecord(position=i, **{**lesion, "findings": list(lesion["findings"]),
-                                                      "absent_findings": list(lesion.get("absent_findings") or ())})
+                                                      "absent_findings": list(lesion.get("absent_findings") or ()),
+                                                      "rai_grades": _plain(lesion.get("rai_grades"))})
                    for i, lesion in enumerate(fields["lesions"])]
+
+
+def _plain(grades: Any) -> dict[str, Any] | None:
+    """JSON column: the grades as a plain mapping."""
+    if grades is None:
+        return None
+    return dict(grades) if isinstance(grades, dict) else grades.model_dump()
