@@ -161,9 +161,10 @@ def _everywhere() -> None:
 
 
 def _mount_operations() -> None:
-    from cnocare.security.cli import admin_app, backup_command, restore_command
+    from cnocare.security.cli import admin_app, audit_app, backup_command, restore_command
 
     app.add_typer(admin_app, name="admin", help="Accounts: create the first admin, users, revoke API tokens.")
+    app.add_typer(audit_app, name="audit")
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
 

@@ -138,3 +138,42 @@ def restore_command(
         raise _fail(str(exc)) from None
     typer.echo(f"Restored {report.path} into {report.target}: {len(report.tables)} tables, "
                f"{sum(report.tables.values())} rows, counts match the manifest.")
+
+
+audit_app = typer.Typer(help="The audit trail: verify its hash chain and signed checkpoints.", no_args_is_help=True)
+
+
+@audit_app.callback()
+def _audit_group() -> None:
+    """Keeps ``verify`` a subcommand (``cnocare audit verify``) even while it is the only one."""
+
+
+@audit_app.command("verify")
+def audit_verify(
+    database_url: DatabaseOption = None,
+    checkpoint: Annotated[bool, typer.Option("--checkpoint", help="After a clean check, sign the head now.")] = False,
+) -> None:
+    """Recompute the audit hash chain and check every signed checkpoint; exit 1 naming the first broken event."""
+    from sqlalchemy import create_engine
+
+    from cnocare.records.audit import chain
+    from cnocare.records.db import database_url as default_url
+    from cnocare.records.db import normalise_url
+
+    engine = create_engine(normalise_url(database_url or default_url()))
+    try:
+        with engine.connect() as connection:
+            report = chain.verify(connection)
+            if report.ok and checkpoint:
+                chain.checkpoint_now(connection)
+                connection.commit()
+    finally:
+        engine.dispose()
+    if not report.ok:
+        typer.echo(f"audit trail BROKEN: {len(report.problems)} problem(s); first: {report.first_broken}", err=True)
+        for problem in report.problems[1:20]:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit trail verified: {report.events} events chained up to seq {report.head_seq} "
+               f"(head {report.head_hash[:16]}…), {report.checkpoints + int(checkpoint and report.head_seq > 0)} "
+               "signed checkpoint(s) valid.")

@@ -71,4 +71,5 @@ def principal_from_api_token(*, db_session: Session, raw: str | None) -> Princip
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         token.last_used_at = now
         db_session.commit()
-    return principal_for(db_session=db_session, user=user, scopes=token.scope_set, via_token=True)
+    return principal_for(db_session=db_session, user=user, scopes=token.scope_set, via_token=True,
+                         token_id=token.id)

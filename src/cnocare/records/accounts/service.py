@@ -81,12 +81,12 @@ def to_read(*, db_session: Session, user: User) -> UserRead:
 
 
 def principal_for(*, db_session: Session, user: User, scopes: Iterable[str] | None = None,
-                  via_token: bool = False) -> Principal:
+                  via_token: bool = False, token_id: int | None = None) -> Principal:
     centres, patients = linked_ids(db_session=db_session, user_id=user.id)
     return Principal(user_id=user.id, username=user.username, role=user.role,  # type: ignore[arg-type]
                      centre_ids=frozenset(centres), patient_ids=frozenset(patients),
                      scopes=frozenset(scopes) if scopes is not None else None, via_token=via_token,
-                     must_change_password=user.must_change_password)
+                     token_id=token_id, must_change_password=user.must_change_password)
 
 
 def _set_links(db_session: Session, user_id: int, centre_ids: list[Any] | None,
