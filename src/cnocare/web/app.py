@@ -30,7 +30,7 @@ from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
 from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
-from cnocare.web.ui import account, admin
+from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.render import error_page
@@ -75,7 +75,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     for api_module in (api_admin, api_research):
         app.include_router(api_module.router, prefix="/api/v1")
     app.include_router(ui_router)
-    for ui_module in (account, admin, api_research):
+    for ui_module in (account, admin, tokens, api_research):
         app.include_router(ui_module.pages)
     _install_error_handlers(app)
 
