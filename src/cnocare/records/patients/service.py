@@ -57,6 +57,8 @@ def update_patient(
     changed = _as_dict(changes, PatientUpdate)
     before = {name: getattr(patient, name) for name in _FIELDS}
     fields = _validated({**before, **changed})
+    if fields == before:
+        return PatientRead.model_validate(patient)  # a no-op edit writes no revision and no new version
     _check_centre_and_number(db_session, fields, patient_id=patient.id)
     db_session.add(PatientRevision(patient_id=patient.id, row_version=patient.row_version,
                                    data=PatientCreate.model_validate(before).model_dump(mode="json"),
