@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.web.security import figures
 from tests.web.security.conftest import EXAMPLES, USERNAMES, World
+from tests.web.security.routes import app_routes, rule_for
 from tests.web.security.test_route_access import (
     Check,
     Seen,
@@ -23,7 +24,6 @@ from tests.web.security.test_route_access import (
     observe,
     situations_for,
 )
-from tests.web.security.routes import app_routes, rule_for
 
 from cnocare.records.accounts.api_tokens import create_api_token, principal_from_api_token
 from cnocare.records.accounts.service import find_by_username
