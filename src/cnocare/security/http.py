@@ -264,10 +264,46 @@ def install_security(app: Any, settings: SecuritySettings | None = None) -> None
 
 # --- who is asking ------------------------------------------------------------------------------
 
-def client_origin(request: Request) -> tuple[str | None, str | None]:
-    """(ip, user agent) for the audit trail. Behind a proxy run uvicorn with --proxy-headers."""
-    ip = request.client.host if request.client else None
-    return ip, request.headers.get("user-agent")
+def client_origin(request: Request, settings: SecuritySettings | None = None) -> tuple[str | None, str | None]:
+    """(ip, user agent) for the audit trail and the per-address throttle.
+
+    ``X-Forwarded-For`` is believed only when the connection comes from a proxy named in
+    ``CNOCARE_TRUSTED_PROXIES`` (empty by default): otherwise any client could forge its address into the
+    trail and around the throttle. The address is the right-most hop that is not itself a trusted proxy.
+    """
+    peer = request.client.host if request.client else None
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), settings), \
+        request.headers.get("user-agent")
+
+
+def forwarded_client(peer: str | None, forwarded_for: list[str],
+                     settings: SecuritySettings | None = None) -> str | None:
+    from cnocare.security.settings import trusted_proxy_networks
+
+    networks = trusted_proxy_networks(settings)
+    if not networks or not _within(peer, networks):
+        return peer
+    hops = [h.strip() for header in forwarded_for for h in header.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if _parse_ip(hop) is None:
+            return peer  # a garbled header from a trusted proxy: fall back to the proxy itself
+        if not _within(hop, networks):
+            return hop
+    return peer
+
+
+def _parse_ip(value: str | None) -> Any:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(value or "")
+    except ValueError:
+        return None
+
+
+def _within(value: str | None, networks: tuple[Any, ...]) -> bool:
+    address = _parse_ip(value)
+    return address is not None and any(address in network for network in networks)
 
 
 def bearer_token(request: Request) -> str | None:

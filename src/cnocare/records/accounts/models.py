@@ -60,7 +60,11 @@ class User(Base):
 
     @property
     def totp_enabled(self) -> bool:
-        return self.totp_enabled_at is not None and self.totp_secret is not None
+        return self.totp_enabled_at is not None and (self.totp_secret_sealed or self.totp_secret) is not None
+
+    @property
+    def has_totp_secret(self) -> bool:
+        return (self.totp_secret_sealed or self.totp_secret) is not None
 
 
 class UserSession(Base):

@@ -182,12 +182,11 @@ def two_factor_page(request: Request, user: User, db: Db) -> HTMLResponse:
 
 
 def _two_factor(request: Request, account: Account, state: FormState, status_code: int = 200) -> HTMLResponse:
-    enrolling = account.totp_secret is not None and not account.totp_enabled
+    enrolling = account.has_totp_secret and not account.totp_enabled
+    secret = accounts_login.totp_secret_of(account) if enrolling else None
     return page(request, "account/two_factor.html", {
-        "state": state, "enabled": account.totp_enabled, "enrolling": enrolling,
-        "secret": account.totp_secret if enrolling else None,
-        "uri": provisioning_uri(account.totp_secret, username=account.username) if enrolling and account.totp_secret
-        else None}, status_code=status_code)
+        "state": state, "enabled": account.totp_enabled, "enrolling": enrolling, "secret": secret,
+        "uri": provisioning_uri(secret, username=account.username) if secret else None}, status_code=status_code)
 
 
 @pages.post("/account/two-factor/start", response_class=HTMLResponse)
