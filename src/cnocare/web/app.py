@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
-from cnocare.security.http import install_security
+from cnocare.security.http import install_security, install_security_headers
 from cnocare.security.policy import Forbidden, NotFound
 from cnocare.web import docs
 from cnocare.web.api import admin as api_admin
@@ -64,11 +64,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
     app.state.web = WebContext(engine=engine, sessions=session_factory(engine), templates=templates,
                                database_url=url)
-    install_security(app)
+    install_security(app, headers=False)
     # Outermost: the audit context exists before anything that may read or write patient data.
     audit_listener.install()
     app.add_middleware(ForcePasswordChangeMiddleware)
     app.add_middleware(AuditContextMiddleware)
+    # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
+    # carry the security headers too.
+    install_security_headers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     docs.install(app)
     app.include_router(api_router)
@@ -99,13 +102,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
         problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
-                     "value": e.get("input"), "message": _message(e)} for e in exc.errors()]
-        return JSONResponse({"detail": _jsonable(problems)}, status_code=422)
+                     "value": _clipped(e.get("input")), "message": _unechoed(_message(e), e.get("input"))}
+                    for e in errors[:MAX_PROBLEMS]]
+        return JSONResponse({"detail": _jsonable(_summarised(problems, len(errors)))}, status_code=422)
 
     @app.exception_handler(RecordValidationError)
     async def _record_invalid(request: Request, exc: RecordValidationError) -> Response:
-        return JSONResponse({"detail": _jsonable(exc.errors)}, status_code=422)
+        problems = [{**p, "value": _clipped(p.get("value")), "message": _unechoed(str(p["message"]), p.get("value"))}
+                    for p in exc.errors[:MAX_PROBLEMS]]
+        return JSONResponse({"detail": _jsonable(_summarised(problems, len(exc.errors)))}, status_code=422)
 
     @app.exception_handler(StaleRecordError)
     async def _stale(request: Request, exc: StaleRecordError) -> Response:
@@ -129,6 +136,36 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         titles = {403: "Not allowed", 404: "Not found", 413: "Too large"}
         return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+
+
+# A 422 answers what is wrong, not the whole input back: a body of 40,000 unknown keys must not come back
+# as a 4 MB answer. The first problems, each value clipped, and a count of the rest.
+MAX_PROBLEMS = 20
+MAX_ECHO_CHARS = 200
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_ECHO_CHARS:
+        return value[:MAX_ECHO_CHARS] + f"… ({len(value)} characters)"
+    if isinstance(value, dict | list) and len(repr(value)) > MAX_ECHO_CHARS:
+        return f"({type(value).__name__} with {len(value)} items, not repeated)"
+    return value
+
+
+def _unechoed(message: str, value: Any) -> str:
+    """Messages often quote the refused value; quote a long one only by its start."""
+    if isinstance(value, str) and len(value) > MAX_ECHO_CHARS and value in message:
+        message = message.replace(value, _clipped(value))
+    if len(message) <= 4 * MAX_ECHO_CHARS:
+        return message
+    return message[: 2 * MAX_ECHO_CHARS] + "… " + message[-MAX_ECHO_CHARS:]
+
+
+def _summarised(problems: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    if total > len(problems):
+        problems.append({"field": "(more)", "value": total - len(problems),
+                         "message": f"{total - len(problems)} more problems not listed; fix those above first"})
+    return problems
 
 
 def _message(error: Any) -> str:
