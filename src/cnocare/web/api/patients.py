@@ -12,6 +12,7 @@ from cnocare.records.patients import service as patients
 from cnocare.records.patients.schemas import PatientCreate, PatientRead, PatientSearchResult, PatientUpdate
 from cnocare.security import policy
 from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest, write_answer
+from cnocare.web.audit import note_listed
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
 from cnocare.web.services import principal, visible_patient
@@ -40,6 +41,7 @@ def search(user: ApiUser, db: Db, q: str | None = Query(None, description="Name 
                                       overdue_only=overdue, today=today or dt.date.today(), limit=limit,
                                       offset=offset, **policy.search_scope(me))
     visible = [p for p in result.items if policy.can_see_patient(me, p)]  # defence in depth: scope is in the query
+    note_listed(p.id for p in visible)  # which patients the list showed, one audited read each
     return PatientSearchResult(total=result.total - (len(result.items) - len(visible)), items=visible)
 
 

@@ -86,17 +86,34 @@ def audit_viewer(request: Request, user: User, db: Db, page_number: int = 1) -> 
     filters, errors = audit_filter(params, page_number)
     result = list_events(db_session=db, filters=filters, principal=me)
     query = {k: v for k, v in params.items() if v}
+    from cnocare.web.api.admin import _audit_the_audit_read
+
+    _audit_the_audit_read(request, db, me, f"viewer page {result.page}, {len(result.items)} events", filters)
 
     def page_url(n: int) -> str:
         return "/admin/audit?" + urlencode({**query, "page_number": n})
 
     return page(request, "admin/audit.html", {
-        "events": result.items, "total": result.total, "page_number": result.page, "pages": result.pages,
+        "events": result.items, "numbers": _hospital_numbers(db, result.items),
+        "total": result.total, "page_number": result.page, "pages": result.pages,
         "state": FormState(values=params, errors=errors), "actions": AUDIT_ACTIONS,
         "record_types": _record_types(db), "export_url": "/admin/audit/export.json?" + urlencode(query),
         "prev_url": page_url(result.page - 1) if result.page > 1 else None,
         "next_url": page_url(result.page + 1) if result.page < result.pages else None},
         status_code=422 if errors else 200)
+
+
+def _hospital_numbers(db: Session, events: list[Any]) -> dict[str, str]:
+    """Patient id -> "CENTRE · hospital number", which an auditor can act on (a UUID is not): the
+    identifier only, never a name or clinical content (administrators have no clinical access)."""
+    from cnocare.records.centres.models import Centre
+
+    ids = {e.patient_id for e in events if e.patient_id}
+    if not ids:
+        return {}
+    rows = db.execute(select(PatientRecord.id, PatientRecord.hospital_number, Centre.code)
+                      .join(Centre, Centre.id == PatientRecord.centre_id).where(PatientRecord.id.in_(ids)))
+    return {pid: f"{code} · {number}" for pid, number, code in rows}
 
 
 @pages.get("/admin/audit/export.json")

@@ -46,6 +46,9 @@ def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str 
         overdue_only=bool(overdue), today=clinic_today(), limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE,
         **policy.search_scope(me))
     items = [p for p in result.items if policy.can_see_patient(me, p)]
+    from cnocare.web.audit import note_listed
+
+    note_listed(p.id for p in items)  # which patients were shown: one audited read each
     query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
     pages = max(1, -(-result.total // PAGE_SIZE))
 
