@@ -106,7 +106,8 @@ def check_query_and_form(scope: Scope, body: bytes) -> None:
 
 
 def _content_type(scope: Scope) -> bytes:
-    return dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip().lower()
+    raw: bytes = dict(scope.get("headers", [])).get(b"content-type", b"")
+    return raw.split(b";")[0].strip().lower()
 
 
 def _is_json(scope: Scope) -> bool:
