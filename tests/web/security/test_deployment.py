@@ -136,6 +136,7 @@ def test_backups_and_restored_databases_are_private(tmp_path: Path, monkeypatch:
     from cnocare.records.db import upgrade
 
     monkeypatch.setenv("CNOCARE_DATA_DIR", str(tmp_path / "keys"))
+    monkeypatch.delenv("CNOCARE_AUDIT_SIGNING_KEY", raising=False)  # the development key file, then
     get_settings.cache_clear()
     old = os.umask(0o022)
     try:
