@@ -47,6 +47,7 @@ class WebSettings:
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
+    _require_production_keys()
     url = settings.database_url or database_url()
     engine = make_engine(url, **settings.engine_options)
     if settings.migrate:
@@ -87,6 +88,17 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+def _require_production_keys() -> None:
+    """Production refuses to start without the keys kept outside the database, rather than failing at the
+    first audited write or second-factor sign-in."""
+    from cnocare.security.settings import audit_signing_key, get_settings, secret_key, totp_encryption_key
+
+    if get_settings().environment == "production":
+        secret_key()
+        audit_signing_key()
+        totp_encryption_key()
 
 
 def _is_api(request: Request) -> bool:
