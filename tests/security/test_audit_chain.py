@@ -226,3 +226,36 @@ def test_a_doctored_sqlite_backup_with_its_checksum_recomputed_does_not_restore(
     with pytest.raises(BackupCorrupted, match=f"event {ids[4]} "):
         restore(copy, f"sqlite:///{tmp_path / 'restored.sqlite3'}")
     assert not (tmp_path / "restored.sqlite3").exists() or report.tables
+
+
+def test_a_backup_of_a_tampered_trail_never_restores(migrated_engine: Engine, db_url: str, trail: list[int],
+                                                    tmp_path: Path) -> None:
+    """Both databases: PostgreSQL refuses already while verifying the dump in a scratch database."""
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    _unguarded(migrated_engine, f"DELETE FROM audit_events WHERE id = {trail[2]}")
+    if migrated_engine.dialect.name == "sqlite":
+        copy = tmp_path / "tampered.sqlite3"
+        backup(db_url, copy)
+        with pytest.raises(BackupCorrupted, match="tampered with"):
+            restore(copy, f"sqlite:///{tmp_path / 'target.sqlite3'}")
+        return
+    name = f"cnocare_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        with pytest.raises(BackupCorrupted, match="tampered with"):
+            backup(db_url, tmp_path / "tampered.dump")
+        target = make_url(db_url).set(database=name).render_as_string(hide_password=False)
+        copy = tmp_path / "unverified.dump"
+        backup(db_url, copy, verify=False)
+        with pytest.raises(BackupCorrupted, match="tampered with"):
+            restore(copy, target)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
