@@ -132,3 +132,15 @@ def test_a_no_op_edit_by_any_caller_writes_no_new_version(world: World, token_ca
     assert note.status_code == 200 and note.json() == {"id": rid, "version": 1}
     with world.db() as db:
         assert get_patient(db_session=db, patient_id=pid).row_version == version
+
+
+def test_an_api_token_opens_no_page(world: World, token_callers: list[str]) -> None:
+    """Pages are for people with a session: with a token every page sends to sign-in, showing nothing."""
+    client = world.clients["clinician+records:write"]
+    pid = world.patient_id("own_centre")
+    pages = [f"/patients/{pid}", f"/patients/{pid}/edit", f"/patients/{pid}/visits/new", "/patients",
+             f"/patients/{pid}/notes/{world.record_id('own_centre', 'notes')}/edit", "/account/tokens"]
+    for url in pages:
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login"), url
+        assert "Patient own_centre" not in response.text
