@@ -96,3 +96,17 @@ def test_a_malformed_totp_key_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
             seal_secret("JBSWY3DPEHPK3PXP")
     finally:
         get_settings.cache_clear()
+
+
+def test_keys_can_come_from_private_files_and_a_readable_file_is_refused(tmp_path: Path) -> None:
+    from cnocare.security.settings import audit_signing_key
+
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("key-from-a-file-0123456789\n")
+    key_file.chmod(0o644)
+    settings = SecuritySettings(environment="production", data_dir=tmp_path, audit_signing_key=None,
+                                audit_signing_key_file=key_file)
+    with pytest.raises(SecretKeyMissing, match="mode 0644; accepted: 0600"):
+        audit_signing_key(settings)
+    key_file.chmod(0o600)
+    assert audit_signing_key(settings) == b"key-from-a-file-0123456789"

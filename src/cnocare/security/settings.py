@@ -72,10 +72,12 @@ class SecuritySettings(BaseSettings):
     # rewrite the table cannot re-sign it. Required in production; in development generated once into
     # <data_dir>/audit_key (0600).
     audit_signing_key: SecretStr | None = None
+    audit_signing_key_file: Path | None = None  # or the key in a file readable by the service only (0600)
     audit_checkpoint_every: int = Field(200, ge=1)  # a signed checkpoint after this many audit events
     # Key (Fernet, 32 url-safe base64 bytes) encrypting TOTP secrets at rest. Required in production; in
     # development generated once into <data_dir>/totp_key (0600).
     totp_encryption_key: SecretStr | None = None
+    totp_encryption_key_file: Path | None = None
     # k-anonymity of research exports: every released row shares its quasi-identifiers with >= k-1 others.
     research_k: int = Field(5, ge=2)
     # Longest search text accepted (patient list, API ``q``): beyond any real name or record number.
@@ -165,10 +167,28 @@ def _named_key(settings: SecuritySettings, field: str, env: str, filename: str, 
     configured: SecretStr | None = getattr(settings, field)
     if configured is not None and configured.get_secret_value():
         return configured.get_secret_value()
+    key_file: Path | None = getattr(settings, field + "_file")
+    if key_file is not None:
+        return _key_from_file(key_file, env + "_FILE")
     if settings.environment == "production":
         raise SecretKeyMissing(f"{env} is required when CNOCARE_ENVIRONMENT=production (keep it outside the "
                                "database: environment or a 0600 key file)")
     return _stored_secret_key(settings.data_dir / filename, generate)
+
+
+def _key_from_file(path: Path, env: str) -> str:
+    """A key file named by the operator: it must exist, hold a key and be private (no group/other bits)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SecretKeyMissing(f"{env}={path}: cannot read the key file ({exc.strerror})") from None
+    if mode & 0o077:
+        raise SecretKeyMissing(f"{env}={path}: the key file is mode {mode:04o}; accepted: 0600 or stricter "
+                               f"(chmod 600 {path})")
+    if not key:
+        raise SecretKeyMissing(f"{env}={path}: the key file is empty")
+    return key
 
 
 def _stored_secret_key(path: Path, generate: Any = None) -> str:
