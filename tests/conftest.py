@@ -19,6 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.records.db import make_engine, normalise_url, session_factory, upgrade
 
+# Keys kept outside the database: fixed for the test run and inherited by worker processes (crash trials,
+# servers), whose working folder differs from this one; a per-folder development key would differ.
+os.environ.setdefault("CNOCARE_AUDIT_SIGNING_KEY", "test-run-audit-signing-key-0123456789abcdef")
+os.environ.setdefault("CNOCARE_TOTP_ENCRYPTION_KEY", "dGVzdC1ydW4tdG90cC1lbmNyeXB0aW9uLWtleS0wMDA=")
+
 
 def postgres_server_url() -> str | None:
     url = os.environ.get("CNOCARE_TEST_PG_URL", "").strip()

@@ -149,7 +149,12 @@ def serve(
                   f"[bold]{login.password}[/bold]  ({login.patients} patients; a new password each start)")
     else:
         out.print("Sign in with an account made by `cnocare admin create-admin` / `cnocare admin create-user`.")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    from cnocare.security.files import umask_private
+
+    umask_private()  # the database, its -wal/-shm files and mail are readable by this account only
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app decides instead
+    # (CNOCARE_TRUSTED_PROXIES, security.http.client_origin).
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @app.command("seed-demo")
@@ -174,9 +179,10 @@ def _everywhere() -> None:
 
 
 def _mount_operations() -> None:
-    from cnocare.security.cli import admin_app, backup_command, restore_command
+    from cnocare.security.cli import admin_app, audit_app, backup_command, restore_command
 
     app.add_typer(admin_app, name="admin", help="Accounts: create the first admin, users, revoke API tokens.")
+    app.add_typer(audit_app, name="audit")
     app.command("backup")(backup_command)
     app.command("restore")(restore_command)
 

@@ -40,7 +40,7 @@ from cnocare.records.db import make_engine, normalise_url, session_factory
 from cnocare.security.settings import SecuritySettings
 
 OUR_TABLES = ("centres", "patients", "users", "user_centres", "user_patients", "user_sessions", "api_tokens",
-              "password_resets", audit_models.TABLE)
+              "password_resets", audit_models.TABLE, audit_models.CHAIN_TABLE, audit_models.CHECKPOINT_TABLE)
 
 
 def pg_server_url() -> str:

@@ -137,3 +137,14 @@ def test_wrong_totp_codes_count_toward_the_lockout(db: Session, settings: Securi
     outcomes = [verify_second_factor(db_session=db, user=clinician, code="12345x", settings=settings).outcome
                 for _ in range(settings.lockout_threshold)]
     assert outcomes[-1] == "locked"
+
+
+def test_signing_in_rehashes_the_password_when_the_argon2_parameters_were_raised(
+        db: Session, settings: SecuritySettings, clinician: User) -> None:
+    old = clinician.password_hash
+    assert old is not None and ",t=1," in old
+    stronger = settings.model_copy(update={"argon2_time_cost": 2})
+    assert authenticate(db_session=db, username="dr.hedrich", password=PASSWORD, settings=stronger).ok
+    db.refresh(clinician)
+    assert clinician.password_hash != old and ",t=2," in (clinician.password_hash or "")
+    assert authenticate(db_session=db, username="dr.hedrich", password=PASSWORD, settings=stronger).ok

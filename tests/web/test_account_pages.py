@@ -87,7 +87,7 @@ def test_a_reset_request_answers_the_same_whether_or_not_the_account_exists(
 def test_a_reset_link_sets_a_new_password_once(anonymous: TestClient, clinic: Clinic, mailer: MemoryMailer) -> None:
     name = make_account(clinic, "ruth")
     post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": name})
-    match = re.search(r"http://testserver/password-reset\?token=(\S+)", mailer.sent[-1].body)
+    match = re.search(r"http://127\.0\.0\.1:8000/password-reset\?token=(\S+)", mailer.sent[-1].body)
     assert match, mailer.sent[-1].body
     token = match.group(1)
     landing = anonymous.get(f"/password-reset?token={token}", follow_redirects=False)
@@ -168,3 +168,22 @@ def test_turning_two_factor_off_needs_the_password(clinic: Clinic) -> None:
         assert done.status_code == 303
     with TestClient(clinic.app) as browser:
         assert password_login(browser, name, PASSWORD).status_code == 303  # no code asked any more
+
+
+def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clinic: Clinic, mailer: MemoryMailer,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnocare.security.settings import get_settings
+
+    name = make_account(clinic, "hugo")
+    for configured, expected in ((None, "http://127.0.0.1:8000/password-reset?token="),
+                                 ("https://cno.example-hospital.org",
+                                  "https://cno.example-hospital.org/password-reset?token=")):
+        if configured:
+            monkeypatch.setenv("CNOCARE_PUBLIC_URL", configured)
+        get_settings.cache_clear()
+        page = anonymous.get("/password-reset")
+        anonymous.post("/password-reset", headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+                       data={"username_or_email": name, "csrf_token": csrf_of(page.text)})
+        body = mailer.sent[-1].body
+        assert expected in body and "evil.example" not in body
+    get_settings.cache_clear()

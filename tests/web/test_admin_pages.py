@@ -166,27 +166,58 @@ def test_a_deactivation_without_the_form_token_is_refused(admin: TestClient) -> 
     assert admin.post("/admin/users/1/deactivate", data={}).status_code == 403
 
 
-def test_an_api_token_is_shown_once_works_and_can_be_revoked(admin: TestClient, clinic: Clinic) -> None:
+def test_an_administrator_cannot_mint_a_token_for_someone_else(admin: TestClient, clinic: Clinic) -> None:
     with clinic.app.state.web.sessions() as db:
-        rhea = find_by_username(db_session=db, username="rhea")
-        assert rhea is not None
+        ada = find_by_username(db_session=db, username="ada")
+        assert ada is not None
+        before = len(list(db.scalars(select(ApiToken))))
     response = post_form(admin, "/admin/tokens", "/admin/tokens", {
-        "owner": str(rhea.id), "name": "cohort sync", "scopes": "export:deidentified"})
+        "owner": str(ada.id), "name": "read as ada", "scopes": "records:read"})
+    assert response.status_code == 403
+    assert "only by the account it acts for" in response.text and "data-raw-token" not in response.text
+    with clinic.app.state.web.sessions() as db:
+        assert len(list(db.scalars(select(ApiToken)))) == before
+
+
+def test_an_api_token_is_shown_once_to_its_owner_works_and_can_be_revoked_by_an_admin(
+        admin: TestClient, ada: TestClient, clinic: Clinic) -> None:
+    response = post_form(ada, "/account/tokens", "/account/tokens", {"name": "cohort sync",
+                                                                      "scopes": "records:read"})
     assert response.status_code == 200, response.text
     match = re.search(r"data-raw-token>([^<]+)<", response.text)
     assert match
     raw = match.group(1)
-    assert raw not in admin.get("/admin/tokens").text
+    assert raw not in ada.get("/account/tokens").text and raw not in admin.get("/admin/tokens").text
     with TestClient(clinic.app) as api:
-        assert api.get("/api/v1/research/cohort", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+        assert api.get("/api/v1/patients", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
         with clinic.app.state.web.sessions() as db:
             token = db.scalars(select(ApiToken).where(ApiToken.name == "cohort sync")).one()
+            created = db.scalars(select(AuditEvent).where(AuditEvent.record_type == "api_token",
+                                                          AuditEvent.record_id == str(token.id))).one()
+            used = db.scalars(select(AuditEvent).where(AuditEvent.token_id == token.id)).all()
+        assert created.username == "ada" and "for ada" in (created.detail or "")
+        assert "created by ada" in (created.detail or "")
+        assert used and all(e.via_token for e in used)  # the list read names the token
         assert post_form(admin, "/admin/tokens", f"/admin/tokens/{token.id}/revoke", {}).status_code == 303
-        assert api.get("/api/v1/research/cohort", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+        assert api.get("/api/v1/patients", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_nobody_revokes_another_persons_token_from_their_own_account_page(
+        ada: TestClient, clinic: Clinic) -> None:
+    from cnocare.records.accounts.api_tokens import create_api_token
+
+    with transaction(clinic.app.state.web.sessions) as db:
+        other, _ = create_user(db_session=db, data={"username": "olga", "email": "o@example.org",
+                                                     "display_name": "O", "role": "nurse", "centre_ids": [1],
+                                                     "password": PASSWORD})
+        token, _ = create_api_token(db_session=db, user=other, data={"name": "olga's", "scopes": ["records:read"]})
+    post_form(ada, "/account/tokens", f"/account/tokens/{token.id}/revoke", {})
+    with clinic.app.state.web.sessions() as db:
+        assert db.get(ApiToken, token.id).revoked_at is None  # type: ignore[union-attr]
 
 
 def test_a_token_form_without_scopes_names_the_problem(admin: TestClient) -> None:
-    response = post_form(admin, "/admin/tokens", "/admin/tokens", {"owner": "", "name": "kept-name"})
+    response = post_form(admin, "/admin/tokens", "/admin/tokens", {"name": "kept-name"})
     assert response.status_code == 422
     assert "choose at least one scope" in response.text and 'value="kept-name"' in response.text
 

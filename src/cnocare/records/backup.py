@@ -8,6 +8,10 @@ same snapshot as the copy, the file's SHA-256 and size, and the Alembic revision
   restoring into a scratch database and comparing the counts.
 A restore first re-checks the checksum (a damaged or altered file is refused), then the contents, and
 refuses to overwrite a database holding data unless asked to.
+
+The manifest also carries the audit trail's chain head (seq, hash) signed with the audit key: a restore
+recomputes the backup's hash chain and refuses one that is broken or whose head differs, so a backup with
+audit events deleted or re-attributed does not restore even if its checksum was recomputed.
 """
 
 from __future__ import annotations
@@ -83,11 +87,14 @@ def _url(url: str) -> URL:
     return make_url(normalise_url(url))
 
 
-def _write_manifest(backup_file: Path, url: URL, tables: dict[str, int], revision: str | None) -> BackupReport:
+def _write_manifest(backup_file: Path, url: URL, tables: dict[str, int], revision: str | None,
+                    audit_chain: dict[str, Any] | None = None) -> BackupReport:
     sha, size = _sha256(backup_file), backup_file.stat().st_size
     manifest = {"format": MANIFEST_FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "dialect": url.get_backend_name(), "source": _redacted(url), "file": backup_file.name,
                 "sha256": sha, "size_bytes": size, "alembic_revision": revision, "tables": tables}
+    if audit_chain is not None:
+        manifest["audit_chain"] = audit_chain
     target = manifest_path(backup_file)
     partial = target.with_name(target.name + ".partial")
     partial.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -123,12 +130,70 @@ def _compare_counts(expected: dict[str, int], actual: dict[str, int], where: str
         raise BackupCorrupted(f"row counts in {where} differ from the manifest ({listing})")
 
 
+# --- the audit chain in backups ------------------------------------------------------------------
+
+def _chain_head(connection: Connection) -> dict[str, Any] | None:
+    """The signed chain head of the database behind ``connection`` (None before migration 0003)."""
+    from cnocare.records.audit import chain
+    from cnocare.records.audit.models import CHAIN_TABLE
+    from cnocare.security.settings import audit_signing_key
+
+    if CHAIN_TABLE not in _table_names(connection):
+        return None
+    seq, head_hash = chain.head(connection)
+    return {"seq": seq, "hash": head_hash, "signature": chain.sign_head(audit_signing_key(), seq, head_hash)}
+
+
+def _table_names(connection: Connection) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(connection).get_table_names())
+
+
+def _check_chain(sqlalchemy_url: str | URL, manifest: dict[str, Any], where: str) -> None:
+    """Refuse a copy whose audit chain is broken or whose head is not the one the manifest signed."""
+    import hmac
+
+    from cnocare.records.audit import chain
+    from cnocare.records.audit.models import CHAIN_TABLE
+    from cnocare.security.settings import audit_signing_key
+
+    expected = manifest.get("audit_chain")
+    engine = create_engine(sqlalchemy_url)
+    try:
+        with engine.connect() as connection:
+            if CHAIN_TABLE not in _table_names(connection):
+                if expected is not None:
+                    raise BackupCorrupted(f"{where} has no audit chain, but its manifest names one")
+                return
+            report = chain.verify(connection)
+    finally:
+        engine.dispose()
+    if not report.ok:
+        first = report.first_broken
+        raise BackupCorrupted(f"the audit trail in {where} has been tampered with: {first} "
+                              f"({len(report.problems)} problem(s))")
+    if expected is None:
+        raise BackupCorrupted(f"the manifest of {where} carries no audit chain head: cannot check the trail")
+    key = audit_signing_key()
+    signature = chain.sign_head(key, int(expected.get("seq", -1)), str(expected.get("hash")))
+    if not hmac.compare_digest(signature, str(expected.get("signature"))):
+        raise BackupCorrupted(f"the audit chain head in the manifest of {where} is not signed by this site's "
+                              "audit key")
+    if (report.head_seq, report.head_hash) != (expected["seq"], expected["hash"]):
+        raise BackupCorrupted(f"the audit trail in {where} ends at seq {report.head_seq}, but the backup "
+                              f"was taken at seq {expected['seq']}: events were removed or rewritten")
+
+
 def backup(url: str, dest_path: Path | str, *, verify: bool = True) -> BackupReport:
     """Back up the database at ``url`` to ``dest_path`` (which must not exist) and write its manifest."""
     parsed, dest = _url(url), Path(dest_path)
     if dest.exists():
         raise BackupError(f"{dest} already exists; choose a new file name (backups are never overwritten)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.parent.exists():
+        from cnocare.security.files import private_dir
+
+        private_dir(dest.parent)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_backup(parsed, dest)
     if parsed.get_backend_name() == "postgresql":
@@ -199,8 +264,14 @@ def _sqlite_backup(url: URL, dest: Path) -> BackupReport:
         out.close()
         src.close()
     os.chmod(partial, 0o600)  # the backup holds personal data
+    engine = create_engine(f"sqlite:///{partial}")
+    try:
+        with engine.connect() as connection:
+            audit_chain = _chain_head(connection)
+    finally:
+        engine.dispose()
     partial.replace(dest)
-    return _write_manifest(dest, url, counts, revision)
+    return _write_manifest(dest, url, counts, revision, audit_chain)
 
 
 def _sqlite_restore(src: Path, url: URL, manifest: dict[str, Any], *, overwrite: bool) -> RestoreReport:
@@ -208,6 +279,7 @@ def _sqlite_restore(src: Path, url: URL, manifest: dict[str, Any], *, overwrite:
     backup_db = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
     try:
         _compare_counts(manifest["tables"], _sqlite_check(backup_db, src), str(src))
+        _check_chain(f"sqlite:///file:{src}?mode=ro&uri=true", manifest, str(src))
         if target.exists() and not overwrite:
             with sqlite3.connect(target) as existing:
                 held = {t: n for t, n in _sqlite_counts(existing).items() if n}
@@ -215,13 +287,18 @@ def _sqlite_restore(src: Path, url: URL, manifest: dict[str, Any], *, overwrite:
             if held:
                 raise BackupError(f"{target} already holds data ({sum(held.values())} rows in {len(held)} "
                                   "tables); pass overwrite (--force) to replace it")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        from cnocare.security.files import private_dir, private_sqlite
+
+        if not target.parent.exists():
+            private_dir(target.parent)
         out = sqlite3.connect(target)
         try:
+            private_sqlite(target)  # the restored copy is as private as the live database
             backup_db.backup(out)  # one transaction on the target: readers see the old or the new database
             counts = _sqlite_check(out, target)
         finally:
             out.close()
+        private_sqlite(target)
     finally:
         backup_db.close()
     _compare_counts(manifest["tables"], counts, str(target))
@@ -282,6 +359,7 @@ def _pg_backup(url: URL, dest: Path, *, verify: bool) -> BackupReport:
             # Count rows in the very snapshot pg_dump copies, so the manifest describes the file exactly.
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             counts, revision = _pg_counts(connection), _pg_revision(connection)
+            audit_chain = _chain_head(connection)
             _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--snapshot={snapshot}",
                   "--file", str(partial), *args], env, "pg_dump")
             connection.rollback()
@@ -289,9 +367,9 @@ def _pg_backup(url: URL, dest: Path, *, verify: bool) -> BackupReport:
         engine.dispose()
     os.chmod(partial, 0o600)
     partial.replace(dest)
-    report = _write_manifest(dest, url, counts, revision)
+    report = _write_manifest(dest, url, counts, revision, audit_chain)
     if verify:
-        _pg_verify_in_scratch(dest, url, counts)
+        _pg_verify_in_scratch(dest, url, read_manifest(dest))
     return report
 
 
@@ -318,7 +396,7 @@ def _pg_restore_into(src: Path, url: URL, database: str, *, clean: bool) -> dict
         engine.dispose()
 
 
-def _pg_verify_in_scratch(src: Path, url: URL, expected: dict[str, int]) -> None:
+def _pg_verify_in_scratch(src: Path, url: URL, manifest: dict[str, Any]) -> None:
     scratch = f"cnocare_verify_{secrets.token_hex(6)}"
     _pg_admin(url, f'CREATE DATABASE "{scratch}"')
     try:
@@ -326,14 +404,15 @@ def _pg_verify_in_scratch(src: Path, url: URL, expected: dict[str, int]) -> None
             counts = _pg_restore_into(src, url, scratch, clean=False)
         except BackupError as exc:
             raise BackupCorrupted(f"{src} could not be restored into a scratch database: {exc}") from None
-        _compare_counts(expected, counts, f"scratch database {scratch}")
+        _compare_counts(manifest["tables"], counts, f"scratch database {scratch}")
+        _check_chain(url.set(database=scratch), manifest, str(src))
     finally:
         _pg_admin(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 def _pg_restore(src: Path, url: URL, manifest: dict[str, Any], *, overwrite: bool, verify: bool) -> RestoreReport:
     if verify:
-        _pg_verify_in_scratch(src, url, manifest["tables"])
+        _pg_verify_in_scratch(src, url, manifest)
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
@@ -345,4 +424,6 @@ def _pg_restore(src: Path, url: URL, manifest: dict[str, Any], *, overwrite: boo
                           f"{len(held)} tables); pass overwrite (--force) to replace it")
     counts = _pg_restore_into(src, url, url.database or "postgres", clean=True)
     _compare_counts(manifest["tables"], counts, f"database {url.database}")
+    if not verify:  # checked in the scratch copy otherwise; here at least the restored trail is checked
+        _check_chain(url, manifest, f"database {url.database}")
     return RestoreReport(src, _redacted(url), "postgresql", {t: counts[t] for t in manifest["tables"]}, True)

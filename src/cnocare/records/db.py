@@ -44,12 +44,29 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     url = normalise_url(url or database_url())
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            _private_sqlite_engine(engine, Path(parsed.database))
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _private_sqlite_engine(engine: Engine, path: Path) -> None:
+    """The database holds identified health data: its folder is created 0700 and the file kept 0600
+    (SQLite gives its -wal/-shm files the database file's mode, so they follow)."""
+    from cnocare.security.files import private_dir, private_sqlite
+    from cnocare.security.settings import get_settings
+
+    if not path.parent.exists():
+        private_dir(path.parent)
+    elif path.parent.resolve() == get_settings().data_dir.resolve():
+        private_dir(path.parent)  # our own data folder: tighten one a previous version left 0755
+
+    def _tighten(_dbapi_connection: Any, _record: Any) -> None:
+        private_sqlite(path)
+
+    event.listen(engine, "connect", _tighten)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

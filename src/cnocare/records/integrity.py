@@ -10,7 +10,8 @@
 - patients: voiding is complete, demographic revisions belong to earlier versions;
 - every patient has a summary pointing at their latest assessment snapshot, refreshed after their latest
   write, and (``recompute_assessments``) that snapshot is what the clinical core says about the records now;
-- the audit trail: its append-only guards are installed and every row names its time, action and outcome.
+- the audit trail: its append-only guards are installed, every row names its time, action and outcome,
+  and its hash chain and signed checkpoints verify (``records.audit.chain``; the first broken event named).
 """
 
 from __future__ import annotations
@@ -333,6 +334,7 @@ def _audit(connection: Connection, tables: dict[str, Table], found: _Found) -> N
         expected = {f"{TABLE}_append_only", f"{TABLE}_no_truncate"}
     for missing in sorted(expected - triggers):
         found.add("audit_guard_missing", TABLE, f"trigger {missing} is missing: the trail is not append-only")
+    _audit_chain(connection, tables, found)
     c = tables[TABLE].c
     bad = (select(c.id, c.occurred_at, c.action, c.outcome)
            .where(c.occurred_at.is_(None) | c.action.is_(None) | c.outcome.is_(None)
@@ -340,3 +342,19 @@ def _audit(connection: Connection, tables: dict[str, Table], found: _Found) -> N
     for row in connection.execute(bad):
         found.add("audit_row_damaged", TABLE, f"event {row.id}: occurred_at={row.occurred_at}, "
                   f"action={row.action!r}, outcome={row.outcome!r}")
+
+
+def _audit_chain(connection: Connection, tables: dict[str, Table], found: _Found) -> None:
+    from cnocare.records.audit import chain
+    from cnocare.records.audit.models import CHAIN_TABLE, CHECKPOINT_TABLE
+    from cnocare.security.settings import SecretKeyMissing
+
+    if not {CHAIN_TABLE, CHECKPOINT_TABLE} <= set(tables):
+        return
+    try:
+        report = chain.verify(connection)
+    except SecretKeyMissing as exc:
+        found.add("audit_key_missing", CHECKPOINT_TABLE, f"checkpoints cannot be verified: {exc}")
+        return
+    for problem in report.problems:
+        found.add(problem.name, CHAIN_TABLE, str(problem))

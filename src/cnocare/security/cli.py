@@ -33,6 +33,18 @@ def _session(url: str | None) -> Iterator[Session]:
         engine.dispose()
 
 
+def _operator_event(url: str, action: str, record_type: str, detail: str, outcome: str = "success") -> None:
+    """An audit event for an operator command (backup, restore): who is "cli" on this host."""
+    import getpass
+
+    from cnocare.records.audit.service import record_event
+
+    with _session(url) as session:
+        record_event(db_session=session, action=action, username=f"cli:{getpass.getuser()}"[:64],
+                     record_type=record_type, outcome=outcome, detail=detail)
+        session.commit()
+
+
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=1)
@@ -114,9 +126,13 @@ def backup_command(
     from cnocare.records.backup import BackupError, backup
     from cnocare.records.db import database_url as default_url
 
+    url = database_url or default_url()
+    # Recorded first, in the database being copied: the backup then carries its own event in its chain.
+    _operator_event(url, "export", "database_backup", f"backup to {to} started by the operator (command line)")
     try:
-        report = backup(database_url or default_url(), to, verify=verify)
+        report = backup(url, to, verify=verify)
     except BackupError as exc:
+        _operator_event(url, "export", "database_backup", f"backup to {to} failed: {exc}"[:2000], "failure")
         raise _fail(str(exc)) from None
     rows = sum(report.tables.values())
     typer.echo(f"Backup written: {report.path} ({report.size_bytes} bytes, {len(report.tables)} tables, "
@@ -132,9 +148,52 @@ def restore_command(
     from cnocare.records.backup import BackupError, restore
     from cnocare.records.db import database_url as default_url
 
+    url = database_url or default_url()
     try:
-        report = restore(from_, database_url or default_url(), overwrite=force)
+        report = restore(from_, url, overwrite=force)
     except BackupError as exc:
         raise _fail(str(exc)) from None
+    # Recorded in the restored database, appended to the chain the restore just verified.
+    _operator_event(url, "update", "database_restore", f"restored from {from_} by the operator (command line)"
+                    f"{' over existing data (--force)' if force else ''}")
     typer.echo(f"Restored {report.path} into {report.target}: {len(report.tables)} tables, "
                f"{sum(report.tables.values())} rows, counts match the manifest.")
+
+
+audit_app = typer.Typer(help="The audit trail: verify its hash chain and signed checkpoints.", no_args_is_help=True)
+
+
+@audit_app.callback()
+def _audit_group() -> None:
+    """Keeps ``verify`` a subcommand (``cnocare audit verify``) even while it is the only one."""
+
+
+@audit_app.command("verify")
+def audit_verify(
+    database_url: DatabaseOption = None,
+    checkpoint: Annotated[bool, typer.Option("--checkpoint", help="After a clean check, sign the head now.")] = False,
+) -> None:
+    """Recompute the audit hash chain and check every signed checkpoint; exit 1 naming the first broken event."""
+    from sqlalchemy import create_engine
+
+    from cnocare.records.audit import chain
+    from cnocare.records.db import database_url as default_url
+    from cnocare.records.db import normalise_url
+
+    engine = create_engine(normalise_url(database_url or default_url()))
+    try:
+        with engine.connect() as connection:
+            report = chain.verify(connection)
+            if report.ok and checkpoint:
+                chain.checkpoint_now(connection)
+                connection.commit()
+    finally:
+        engine.dispose()
+    if not report.ok:
+        typer.echo(f"audit trail BROKEN: {len(report.problems)} problem(s); first: {report.first_broken}", err=True)
+        for problem in report.problems[1:20]:
+            typer.echo(f"  - {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"audit trail verified: {report.events} events chained up to seq {report.head_seq} "
+               f"(head {report.head_hash[:16]}…), {report.checkpoints + int(checkpoint and report.head_seq > 0)} "
+               "signed checkpoint(s) valid.")

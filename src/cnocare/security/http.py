@@ -7,6 +7,7 @@ Wire it up with ``install_security(app)`` and, per route, ``Depends(require_csrf
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from typing import Any
 
@@ -18,6 +19,7 @@ from cnocare.security.policy import Principal
 from cnocare.security.settings import SecuritySettings, get_settings
 from cnocare.security.tokens import constant_time_equal, keyed_digest
 
+logger = logging.getLogger("cnocare.web")
 SESSION_COOKIE = "cnocare_session"
 CSRF_COOKIE = "cnocare_csrf"
 CSRF_FIELD = "csrf_token"
@@ -59,14 +61,29 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 message["headers"] = [*message.get("headers", []),
                                       *((k, v) for k, v in self.extra if k not in present)]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's own 500 page is made outside every middleware, without these headers: answer here.
+            logger.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            body = json.dumps({"detail": "Internal error: the request was not completed. Nothing was shown; "
+                               "the error has been logged."}).encode()
+            await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
 
 
 class _BodyTooLarge(HTTPException):
@@ -131,96 +148,13 @@ class BodySizeLimitMiddleware:
                 await send(message)
 
 
-class NulRefusalMiddleware:
-    """Refuses NUL characters anywhere in a request (path, query, JSON or form body) with 422 naming the field.
+def __getattr__(name: str) -> Any:
+    # The NUL refusal grew into the input guard (security.input_guard); the old name still resolves.
+    if name == "NulRefusalMiddleware":
+        from cnocare.security.input_guard import InputGuardMiddleware
 
-    PostgreSQL cannot store NUL in text, and no clinical text needs it; refusing at the door gives every
-    route the same clear answer instead of a database error deep inside a save.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        field = _nul_field(scope, body)
-        if field == "(path)":  # no address contains NUL: a malformed request, not a form to correct
-            await send({"type": "http.response.start", "status": 400,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body",
-                        "body": b'{"detail": "Bad request: the address contains a NUL character"}'})
-            return
-        if field is not None:
-            payload = json.dumps({"detail": [{"field": field, "value": "(contains a NUL character)",
-                                              "message": "NUL characters (\\u0000) are not accepted; remove them"}]})
-            await send({"type": "http.response.start", "status": 422,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": payload.encode()})
-            return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-
-def _nul_field(scope: Scope, body: bytes) -> str | None:
-    from urllib.parse import parse_qsl, unquote
-
-    if "\x00" in unquote(scope.get("path", "")) or b"%00" in scope.get("raw_path", b""):
-        return "(path)"
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-        if "\x00" in key or "\x00" in value:
-            return f"query.{key.replace(chr(0), '')}"
-    if not body or (b"\x00" not in body and b"\\u0000" not in body and b"%00" not in body):
-        return None
-    content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip()
-    if content_type == b"application/json":
-        try:
-            found = _nul_in(json.loads(body), "")
-        except ValueError:
-            return "(body)" if b"\x00" in body else None
-        return found
-    if content_type == b"application/x-www-form-urlencoded":
-        for key, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
-            if "\x00" in key or "\x00" in value:
-                return key.replace("\x00", "")
-        return None
-    return "(body)" if b"\x00" in body else None
-
-
-def _nul_in(value: Any, path: str) -> str | None:
-    if isinstance(value, str):
-        return (path or "(body)") if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in str(key):
-                return (path + "." if path else "") + str(key).replace("\x00", "")
-            found = _nul_in(item, f"{path}.{key}" if path else str(key))
-            if found:
-                return found
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _nul_in(item, f"{path}[{i}]")
-            if found:
-                return found
-    return None
+        return InputGuardMiddleware
+    raise AttributeError(name)
 
 
 class CsrfCookieMiddleware:
@@ -252,22 +186,68 @@ class CsrfCookieMiddleware:
         await self.app(scope, receive, send_with_cookie)
 
 
-def install_security(app: Any, settings: SecuritySettings | None = None) -> None:
+def install_security(app: Any, settings: SecuritySettings | None = None, *, headers: bool = True) -> None:
     """Add the middlewares in the right order: security headers outermost (so every answer carries them,
-    a 413 included), then the body limit, then the CSRF cookie."""
+    a 413 included), then the body limit, the input guard, then the CSRF cookie. ``headers=False``: the
+    caller adds ``install_security_headers`` itself, after (outside) its own middlewares."""
+    from cnocare.security.input_guard import InputGuardMiddleware
+
     settings = settings or get_settings()
     app.add_middleware(CsrfCookieMiddleware, https=settings.https)
-    app.add_middleware(NulRefusalMiddleware)
+    app.add_middleware(InputGuardMiddleware, max_depth=settings.json_max_depth, max_keys=settings.json_max_keys)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.body_limit_bytes)
+    if headers:
+        install_security_headers(app, settings)
+
+
+def install_security_headers(app: Any, settings: SecuritySettings | None = None) -> None:
+    """The outermost layer: every answer, a 500, a 503 or a redirect made by another middleware included."""
+    settings = settings or get_settings()
     app.add_middleware(SecurityHeadersMiddleware, https=settings.https)
 
 
 # --- who is asking ------------------------------------------------------------------------------
 
-def client_origin(request: Request) -> tuple[str | None, str | None]:
-    """(ip, user agent) for the audit trail. Behind a proxy run uvicorn with --proxy-headers."""
-    ip = request.client.host if request.client else None
-    return ip, request.headers.get("user-agent")
+def client_origin(request: Request, settings: SecuritySettings | None = None) -> tuple[str | None, str | None]:
+    """(ip, user agent) for the audit trail and the per-address throttle.
+
+    ``X-Forwarded-For`` is believed only when the connection comes from a proxy named in
+    ``CNOCARE_TRUSTED_PROXIES`` (empty by default): otherwise any client could forge its address into the
+    trail and around the throttle. The address is the right-most hop that is not itself a trusted proxy.
+    """
+    peer = request.client.host if request.client else None
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"), settings), \
+        request.headers.get("user-agent")
+
+
+def forwarded_client(peer: str | None, forwarded_for: list[str],
+                     settings: SecuritySettings | None = None) -> str | None:
+    from cnocare.security.settings import trusted_proxy_networks
+
+    networks = trusted_proxy_networks(settings)
+    if not networks or not _within(peer, networks):
+        return peer
+    hops = [h.strip() for header in forwarded_for for h in header.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if _parse_ip(hop) is None:
+            return peer  # a garbled header from a trusted proxy: fall back to the proxy itself
+        if not _within(hop, networks):
+            return hop
+    return peer
+
+
+def _parse_ip(value: str | None) -> Any:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(value or "")
+    except ValueError:
+        return None
+
+
+def _within(value: str | None, networks: tuple[Any, ...]) -> bool:
+    address = _parse_ip(value)
+    return address is not None and any(address in network for network in networks)
 
 
 def bearer_token(request: Request) -> str | None:

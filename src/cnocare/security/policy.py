@@ -82,6 +82,7 @@ class Principal:
     patient_ids: frozenset[Any] = field(default_factory=frozenset)
     scopes: frozenset[str] | None = None  # None: an interactive session with the full role
     via_token: bool = False
+    token_id: int | None = None  # which API token, recorded on every audited request made with it
     must_change_password: bool = False
 
     @property

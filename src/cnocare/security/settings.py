@@ -13,7 +13,7 @@ import secrets
 import stat
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -71,6 +71,28 @@ class SecuritySettings(BaseSettings):
     # production: a link built from the request's Host header could be steered by a forged header.
     public_url: str | None = None
 
+    # Addresses (or CIDR networks) of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers are
+    # believed, comma-separated. Empty: no forwarded header is believed, so a client cannot forge its
+    # address into the audit trail or around the per-address throttle.
+    trusted_proxies: str = ""
+    # Key for the signed checkpoints of the audit hash chain. Kept outside the database so that whoever can
+    # rewrite the table cannot re-sign it. Required in production; in development generated once into
+    # <data_dir>/audit_key (0600).
+    audit_signing_key: SecretStr | None = None
+    audit_signing_key_file: Path | None = None  # or the key in a file readable by the service only (0600)
+    audit_checkpoint_every: int = Field(200, ge=1)  # a signed checkpoint after this many audit events
+    # Key (Fernet, 32 url-safe base64 bytes) encrypting TOTP secrets at rest. Required in production; in
+    # development generated once into <data_dir>/totp_key (0600).
+    totp_encryption_key: SecretStr | None = None
+    totp_encryption_key_file: Path | None = None
+    # k-anonymity of research exports: every released row shares its quasi-identifiers with >= k-1 others.
+    research_k: int = Field(5, ge=2)
+    # Longest search text accepted (patient list, API ``q``): beyond any real name or record number.
+    search_max_chars: int = Field(200, ge=10, le=10_000)
+    # JSON bodies with more keys or deeper nesting are refused before validation (a cheap parse, no model).
+    json_max_keys: int = Field(2_000, ge=10)
+    json_max_depth: int = Field(32, ge=4)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -120,8 +142,72 @@ def secret_key(settings: SecuritySettings | None = None) -> str:
     return _stored_secret_key(settings.data_dir / SECRET_KEY_FILE)
 
 
-def _stored_secret_key(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def trusted_proxy_networks(settings: SecuritySettings | None = None) -> tuple[Any, ...]:
+    """``trusted_proxies`` parsed; a bad entry names itself rather than silently trusting nothing/everything."""
+    import ipaddress
+
+    settings = settings or get_settings()
+    networks = []
+    for entry in (e.strip() for e in settings.trusted_proxies.split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"CNOCARE_TRUSTED_PROXIES: {entry!r} is not an IP address or network; accepted: "
+                             "comma-separated addresses or CIDR networks, e.g. 10.0.0.5,192.168.1.0/24") from None
+    return tuple(networks)
+
+
+def audit_signing_key(settings: SecuritySettings | None = None) -> bytes:
+    """The audit checkpoint key: configured, or in development kept in ``<data_dir>/audit_key`` (0600)."""
+    return _named_key(settings or get_settings(), "audit_signing_key", "CNOCARE_AUDIT_SIGNING_KEY",
+                      "audit_key", lambda: secrets.token_urlsafe(48)).encode()
+
+
+def totp_encryption_key(settings: SecuritySettings | None = None) -> bytes:
+    """The Fernet key for TOTP secrets: configured, or in development kept in ``<data_dir>/totp_key`` (0600)."""
+    def generate() -> str:
+        import base64
+
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+    return _named_key(settings or get_settings(), "totp_encryption_key", "CNOCARE_TOTP_ENCRYPTION_KEY",
+                      "totp_key", generate).encode()
+
+
+def _named_key(settings: SecuritySettings, field: str, env: str, filename: str, generate: Any) -> str:
+    configured: SecretStr | None = getattr(settings, field)
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value()
+    key_file: Path | None = getattr(settings, field + "_file")
+    if key_file is not None:
+        return _key_from_file(key_file, env + "_FILE")
+    if settings.environment == "production":
+        raise SecretKeyMissing(f"{env} is required when CNOCARE_ENVIRONMENT=production (keep it outside the "
+                               "database: environment or a 0600 key file)")
+    return _stored_secret_key(settings.data_dir / filename, generate)
+
+
+def _key_from_file(path: Path, env: str) -> str:
+    """A key file named by the operator: it must exist, hold a key and be private (no group/other bits)."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SecretKeyMissing(f"{env}={path}: cannot read the key file ({exc.strerror})") from None
+    if mode & 0o077:
+        raise SecretKeyMissing(f"{env}={path}: the key file is mode {mode:04o}; accepted: 0600 or stricter "
+                               f"(chmod 600 {path})")
+    if not key:
+        raise SecretKeyMissing(f"{env}={path}: the key file is empty")
+    return key
+
+
+def _stored_secret_key(path: Path, generate: Any = None) -> str:
+    from cnocare.security.files import private_dir
+
+    private_dir(path.parent)
     try:
         # O_EXCL: two processes starting together cannot both write different keys.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -132,7 +218,7 @@ def _stored_secret_key(path: Path) -> str:
         if not key:
             raise SecretKeyMissing(f"{path} is empty: delete it to generate a new key") from None
         return key
-    key = secrets.token_urlsafe(48)
+    key = generate() if generate is not None else secrets.token_urlsafe(48)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(key + "\n")
     return key

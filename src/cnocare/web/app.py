@@ -21,7 +21,7 @@ from cnocare.knowledge.formulary import load_formulary
 from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
-from cnocare.security.http import install_security
+from cnocare.security.http import install_security, install_security_headers
 from cnocare.security.policy import Forbidden, NotFound
 from cnocare.security.settings import SecuritySettings
 from cnocare.web import docs
@@ -31,7 +31,7 @@ from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
 from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
-from cnocare.web.ui import account, admin
+from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.render import error_page
@@ -43,6 +43,7 @@ WebSettings = SecuritySettings
 def create_app(settings: SecuritySettings | None = None, *, engine_options: dict[str, Any] | None = None) -> FastAPI:
     """The app on the database ``settings`` name (default: read now from the environment / ``CNOCARE_CONFIG``)."""
     settings = settings or SecuritySettings()
+    _require_production_keys()
     url = database_url(settings)
     engine = make_engine(url, **(engine_options or {}))
     if settings.migrate:
@@ -61,18 +62,21 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     formulary = load_formulary(settings.formulary_path) if settings.formulary_path else None
     app.state.web = WebContext(engine=engine, sessions=session_factory(engine), templates=templates,
                                database_url=url, formulary=formulary)
-    install_security(app)
+    install_security(app, headers=False)
     # Outermost: the audit context exists before anything that may read or write patient data.
     audit_listener.install()
     app.add_middleware(ForcePasswordChangeMiddleware)
     app.add_middleware(AuditContextMiddleware)
+    # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
+    # carry the security headers too.
+    install_security_headers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     docs.install(app)
     app.include_router(api_router)
     for api_module in (api_admin, api_research):
         app.include_router(api_module.router, prefix="/api/v1")
     app.include_router(ui_router)
-    for ui_module in (account, admin, api_research):
+    for ui_module in (account, admin, tokens, api_research):
         app.include_router(ui_module.pages)
     _install_error_handlers(app)
 
@@ -81,6 +85,17 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+def _require_production_keys() -> None:
+    """Production refuses to start without the keys kept outside the database, rather than failing at the
+    first audited write or second-factor sign-in."""
+    from cnocare.security.settings import audit_signing_key, get_settings, secret_key, totp_encryption_key
+
+    if get_settings().environment == "production":
+        secret_key()
+        audit_signing_key()
+        totp_encryption_key()
 
 
 def _is_api(request: Request) -> bool:
@@ -96,13 +111,17 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
         problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"),
-                     "value": e.get("input"), "message": _message(e)} for e in exc.errors()]
-        return JSONResponse({"detail": _jsonable(problems)}, status_code=422)
+                     "value": _clipped(e.get("input")), "message": _unechoed(_message(e), e.get("input"))}
+                    for e in errors[:MAX_PROBLEMS]]
+        return JSONResponse({"detail": _jsonable(_summarised(problems, len(errors)))}, status_code=422)
 
     @app.exception_handler(RecordValidationError)
     async def _record_invalid(request: Request, exc: RecordValidationError) -> Response:
-        return JSONResponse({"detail": _jsonable(exc.errors)}, status_code=422)
+        problems = [{**p, "value": _clipped(p.get("value")), "message": _unechoed(str(p["message"]), p.get("value"))}
+                    for p in exc.errors[:MAX_PROBLEMS]]
+        return JSONResponse({"detail": _jsonable(_summarised(problems, len(exc.errors)))}, status_code=422)
 
     @app.exception_handler(StaleRecordError)
     async def _stale(request: Request, exc: StaleRecordError) -> Response:
@@ -126,6 +145,36 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         titles = {403: "Not allowed", 404: "Not found", 413: "Too large"}
         return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+
+
+# A 422 answers what is wrong, not the whole input back: a body of 40,000 unknown keys must not come back
+# as a 4 MB answer. The first problems, each value clipped, and a count of the rest.
+MAX_PROBLEMS = 20
+MAX_ECHO_CHARS = 200
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_ECHO_CHARS:
+        return value[:MAX_ECHO_CHARS] + f"… ({len(value)} characters)"
+    if isinstance(value, dict | list) and len(repr(value)) > MAX_ECHO_CHARS:
+        return f"({type(value).__name__} with {len(value)} items, not repeated)"
+    return value
+
+
+def _unechoed(message: str, value: Any) -> str:
+    """Messages often quote the refused value; quote a long one only by its start."""
+    if isinstance(value, str) and len(value) > MAX_ECHO_CHARS and value in message:
+        message = message.replace(value, _clipped(value))
+    if len(message) <= 4 * MAX_ECHO_CHARS:
+        return message
+    return message[: 2 * MAX_ECHO_CHARS] + "… " + message[-MAX_ECHO_CHARS:]
+
+
+def _summarised(problems: list[dict[str, Any]], total: int) -> list[dict[str, Any]]:
+    if total > len(problems):
+        problems.append({"field": "(more)", "value": total - len(problems),
+                         "message": f"{total - len(problems)} more problems not listed; fix those above first"})
+    return problems
 
 
 def _message(error: Any) -> str:

@@ -48,6 +48,13 @@ def note_read(patient_id: Any, *, action: str, part: str | None = None, denied: 
 
 
 ACTION_MARK = "@"
+LISTED = "list entry"  # the part noted for a patient shown (name and number) in a patient list
+
+
+def note_listed(patient_ids: Any) -> None:
+    """A list showed these patients' names and numbers: each is a read, recorded like any other."""
+    for patient_id in patient_ids:
+        note_read(patient_id, action="patient:read", part=LISTED)
 
 
 def _parts(noted: set[str], template: str | None, params: dict[str, Any]) -> list[str]:
@@ -131,7 +138,8 @@ class AuditContextMiddleware:
     def _write(scope: Scope, context: AuditContext, status: int) -> None:
         template = route_template(scope)
         list_read = (scope.get("method") == "GET" and template in PATIENT_LIST_ROUTES and status == 200)
-        if not (context.reads or context.denied or list_read):
+        refused = status == 403 and not context.denied
+        if not (context.reads or context.denied or list_read or refused):
             return
         principal = context.principal
         params = scope.get("path_params") or {}
@@ -146,10 +154,19 @@ class AuditContextMiddleware:
                                  user_agent=context.user_agent,
                                  detail=where if outcome == "success" else f"{where}: not in this user's scope")
             if list_read:
+                shown = sum(1 for parts in context.reads.values() if LISTED in parts)
                 record_event(db_session=db, action="read", principal=principal, record_type="patient_list",
                              ip=context.ip, user_agent=context.user_agent,
-                             detail=f"{where}; {list_filters(scope.get('query_string', b''))}")
+                             detail=f"{where}; {list_filters(scope.get('query_string', b''))}; {shown} shown")
+            if refused:  # the role, a token's scopes or a missing CSRF token refused the request
+                record_event(db_session=db, action=_action_of(scope), outcome="denied", principal=principal,
+                             record_type="route", record_id=template[:64] or None, ip=context.ip,
+                             user_agent=context.user_agent, detail=f"{where}: refused (403)")
             db.commit()
+
+
+def _action_of(scope: Scope) -> str:
+    return "read" if scope.get("method") in ("GET", "HEAD", "OPTIONS") else "update"
 
 
 class _AuditRefused(Exception):

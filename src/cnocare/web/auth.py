@@ -72,7 +72,9 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
 
 def page_user(request: Request) -> WebUser:
     user = caller(request)
-    if user is None:
+    # Pages are for people signed in with a session; an API token never opens one (a write-only token
+    # would otherwise see a patient's name in a form's header).
+    if user is None or user.principal.via_token:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
     return user

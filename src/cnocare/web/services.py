@@ -31,11 +31,18 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
     # The role check comes first, so a role without the action gets 403 whether or not the id exists;
     # an absent, voided-for-writing or invisible patient all answer with the same words.
     policy.require(principal(user), action)
+    # One lookup narrowed to what the caller may see: a hidden patient is never loaded, so it costs
+    # exactly what an absent one costs, and both refusals are audited alike (same work, same words).
+    if not _visible_id(db, user, patient_id, action):
+        _audit_read(db, user, patient_id, action, part, denied=True)
+        raise policy.NotFound("patient not found")
     try:
         patient = get_patient(db_session=db, patient_id=patient_id)
     except RecordNotFoundError:
+        _audit_read(db, user, patient_id, action, part, denied=True)
         raise policy.NotFound("patient not found") from None
     if patient.voided_at is not None and action != "patient:read":
+        _audit_read(db, user, patient.id, action, part, denied=True)
         raise policy.NotFound("patient not found")
     try:
         policy.require(principal(user), action, patient=patient)
@@ -44,6 +51,17 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
         raise
     _audit_read(db, user, patient.id, action, part)
     return patient
+
+
+def _visible_id(db: Session, user: WebUser, patient_id: str, action: str) -> bool:
+    from sqlalchemy import select
+
+    from cnocare.records.patients.models import PatientRecord
+
+    query = policy.scope_patient_query(select(PatientRecord.id).where(PatientRecord.id == str(patient_id)[:64]),
+                                       principal(user), patient_id=PatientRecord.id,
+                                       centre_id=PatientRecord.centre_id, action=action)
+    return db.scalar(query) is not None
 
 
 def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: str | None,
@@ -62,8 +80,12 @@ def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: 
 def record_of_patient(db: Session, user: WebUser, kind: RecordKind, patient_id: str, record_id: str,
                       action: str = "record:read") -> tuple[PatientRead, Any]:
     patient = visible_patient(db, user, patient_id, action, part=kind.slug)
-    record = versioned.get(kind.concept, db_session=db, record_id=record_id)
-    if str(record.patient_id) != str(patient.id):
+    try:
+        record = versioned.get(kind.concept, db_session=db, record_id=record_id)
+    except RecordNotFoundError:
+        record = None
+    if record is None or str(record.patient_id) != str(patient.id):
+        # One wording for a record that does not exist and another patient's record.
         raise RecordNotFoundError(kind.label, record_id)
     return patient, record
 

@@ -101,6 +101,9 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/tokens"): act("user:manage"),
     ("POST", "/admin/tokens"): act("user:manage", reached=REFUSED_FORM),
     ("POST", "/admin/tokens/{token_id}/revoke"): act("user:manage", consumes=True),
+    ("GET", "/account/tokens"): SIGNED_IN,
+    ("POST", "/account/tokens"): Rule("signed_in", reached=REFUSED_FORM),  # empty form: no token made
+    ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,  # only the caller's own; others' untouched
     ("GET", "/research"): act("cohort:read"),
     # pages: patients and records
     ("GET", "/patients"): act("patient:read"),

@@ -61,7 +61,7 @@ def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 
 # Tables every write legitimately touches besides its own: the audit trail and the assessment snapshots.
-BOOKKEEPING = {"audit_events", "assessment_snapshots", "patient_summaries"}
+BOOKKEEPING = {"audit_events", "audit_chain", "audit_checkpoints", "assessment_snapshots", "patient_summaries"}
 
 
 def test_injection_payloads_in_the_search_box_find_nothing_and_change_nothing(world: World, api: TestClient) -> None:

@@ -20,7 +20,7 @@ from cnocare.records.clock import utcnow
 from cnocare.security.passwords import burn_time, verify_password
 from cnocare.security.policy import Principal, require
 from cnocare.security.settings import SecuritySettings, get_settings
-from cnocare.security.totp import matching_step, new_totp_secret, provisioning_uri
+from cnocare.security.totp import matching_step, new_totp_secret, open_secret, provisioning_uri, seal_secret
 
 Outcome = Literal["ok", "needs_second_factor", "invalid", "locked", "inactive", "throttled"]
 REFUSED = "Username or password is incorrect, or the account is temporarily locked."
@@ -112,31 +112,66 @@ def verify_second_factor(*, db_session: Session, user: User, code: str, ip: str 
     if user.locked_until is not None and user.locked_until > now:
         return _fail(db_session, "locked", user=user, username=user.username, ip=ip, user_agent=user_agent,
                      detail="account locked (second factor)")
-    step = matching_step(user.totp_secret or "", code, last_step=user.totp_last_step) if user.totp_enabled else None
+    secret = totp_secret_of(user) if user.totp_enabled else None
+    step = matching_step(secret or "", code, last_step=user.totp_last_step) if secret else None
+    if step is not None and not _claim_step(db_session, user, step):
+        step = None  # another request used this code first (concurrent submissions of one code)
     if step is None:
         locked = _count_failure(db_session, user, settings, now)
         return _fail(db_session, "locked" if locked else "invalid", user=user, username=user.username, ip=ip,
                      user_agent=user_agent, detail="wrong second-factor code")
-    user.totp_last_step = step
     user.failed_login_count = 0
     _succeed(db_session, user, now, ip, user_agent)
     return LoginResult("ok", user, "Signed in.")
 
 
+def _claim_step(db_session: Session, user: User, step: int) -> bool:
+    """Record ``step`` as used, atomically: of several requests carrying one code, exactly one wins (the
+    others' UPDATE finds the step already taken, after waiting for the winner's commit)."""
+    claimed = db_session.execute(update(User).where(
+        User.id == user.id, (User.totp_last_step.is_(None)) | (User.totp_last_step < step))
+        .values(totp_last_step=step))
+    db_session.flush()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db_session.rollback()
+        db_session.refresh(user)
+        return False
+    db_session.refresh(user, ["totp_last_step"])
+    return True
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The clear secret, opened with the key outside the database; a legacy clear secret is sealed now."""
+    if user.totp_secret_sealed is not None:
+        return open_secret(user.totp_secret_sealed)
+    if user.totp_secret is not None:
+        secret = user.totp_secret
+        _store_secret(user, secret)
+        return secret
+    return None
+
+
+def _store_secret(user: User, secret: str | None) -> None:
+    user.totp_secret_sealed = seal_secret(secret) if secret is not None else None
+    user.totp_secret = None  # never in clear in the database
+
+
 def begin_totp_enrolment(*, db_session: Session, user: User, issuer: str = "cnocare") -> tuple[str, str]:
     """A new secret (not yet active) and its otpauth:// URI for the QR code."""
-    user.totp_secret = new_totp_secret()
+    secret = new_totp_secret()
+    _store_secret(user, secret)
     user.totp_enabled_at = None
     user.totp_last_step = None
     db_session.commit()
-    return user.totp_secret, provisioning_uri(user.totp_secret, username=user.username, issuer=issuer)
+    return secret, provisioning_uri(secret, username=user.username, issuer=issuer)
 
 
 def confirm_totp_enrolment(*, db_session: Session, user: User, code: str) -> bool:
     """Activate the second factor once the person proves their app shows the right codes."""
-    if user.totp_secret is None:
+    secret = totp_secret_of(user)
+    if secret is None:
         return False
-    step = matching_step(user.totp_secret, code)
+    step = matching_step(secret, code)
     if step is None:
         return False
     user.totp_enabled_at = utcnow()
@@ -151,7 +186,7 @@ def disable_totp(*, db_session: Session, user: User, by: Principal | None = None
     """Remove the second factor (the person themself, or an administrator when a phone is lost)."""
     if by is not None and by.user_id != user.id:
         require(by, "user:manage")
-    user.totp_secret = None
+    _store_secret(user, None)
     user.totp_enabled_at = None
     user.totp_last_step = None
     record_event(db_session=db_session, action="update", principal=by, user_id=user.id, username=user.username,

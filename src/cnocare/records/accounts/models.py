@@ -52,14 +52,19 @@ class User(Base):
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))  # legacy clear secrets, sealed on next use
+    totp_secret_sealed: Mapped[str | None] = mapped_column(Text)  # Fernet, key outside the database
     totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime())  # None: enrolment not confirmed
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # replay guard for TOTP codes
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
 
     @property
     def totp_enabled(self) -> bool:
-        return self.totp_enabled_at is not None and self.totp_secret is not None
+        return self.totp_enabled_at is not None and (self.totp_secret_sealed or self.totp_secret) is not None
+
+    @property
+    def has_totp_secret(self) -> bool:
+        return (self.totp_secret_sealed or self.totp_secret) is not None
 
 
 class UserSession(Base):
@@ -91,6 +96,7 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    created_by: Mapped[int | None] = mapped_column(Integer)  # the account that created it (its owner)
 
     @property
     def scope_set(self) -> frozenset[str]:

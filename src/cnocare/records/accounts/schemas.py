@@ -102,6 +102,16 @@ class ApiTokenCreate(BaseModel):
             raise ValueError(f"scopes {unknown} not accepted; use any of {', '.join(SCOPES)}")
         return sorted(set(value))
 
+    @field_validator("expires_at")
+    @classmethod
+    def _in_the_future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        from cnocare.records.clock import as_naive_utc, utcnow
+
+        if value is not None and as_naive_utc(value) <= utcnow():
+            raise ValueError(f"{value.isoformat()} is not in the future; accepted: a time after now (UTC), "
+                             "or no expiry")
+        return value
+
 
 class ApiTokenRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -81,12 +81,12 @@ def to_read(*, db_session: Session, user: User) -> UserRead:
 
 
 def principal_for(*, db_session: Session, user: User, scopes: Iterable[str] | None = None,
-                  via_token: bool = False) -> Principal:
+                  via_token: bool = False, token_id: int | None = None) -> Principal:
     centres, patients = linked_ids(db_session=db_session, user_id=user.id)
     return Principal(user_id=user.id, username=user.username, role=user.role,  # type: ignore[arg-type]
                      centre_ids=frozenset(centres), patient_ids=frozenset(patients),
                      scopes=frozenset(scopes) if scopes is not None else None, via_token=via_token,
-                     must_change_password=user.must_change_password)
+                     token_id=token_id, must_change_password=user.must_change_password)
 
 
 def _set_links(db_session: Session, user_id: int, centre_ids: list[Any] | None,
@@ -161,8 +161,11 @@ def update_user(*, db_session: Session, user_id: int, data: UserUpdate | Mapping
             setattr(user, name, touched[name])
     _set_links(db_session, user.id, touched.get("centre_ids"), touched.get("patient_ids"))
     if touched.get("is_active") is False:
+        from cnocare.records.accounts.api_tokens import revoke_all_tokens
         from cnocare.records.accounts.sessions import end_all_sessions
         end_all_sessions(db_session=db_session, user_id=user.id, commit=False)
+        # Reactivating later must not revive them: revoked is final.
+        revoke_all_tokens(db_session=db_session, user_id=user.id, why="account deactivated", by=by)
     record_event(db_session=db_session, action="update", principal=by, record_type="user", record_id=user.id,
                  fields=list(touched))
     db_session.commit()
@@ -190,6 +193,9 @@ def set_password(*, db_session: Session, user: User, new_password: str, by: Prin
     user.failed_login_count = 0
     user.locked_until = None
     end_all_sessions(db_session=db_session, user_id=user.id, commit=False)
+    from cnocare.records.accounts.api_tokens import revoke_all_tokens
+
+    revoke_all_tokens(db_session=db_session, user_id=user.id, why="password changed", by=by)
     record_event(db_session=db_session, action="update", principal=by, user_id=user.id, username=user.username,
                  role=user.role, record_type="user", record_id=user.id, fields=["password"])
     if commit:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from cnocare.records.audit import chain
 from cnocare.records.audit.models import AuditEvent
 from cnocare.records.clock import utcnow
 from cnocare.records.imaging.models import ImagingLesionRecord, ImagingStudyRecord
@@ -102,10 +103,11 @@ def _who(context: AuditContext | None, row_actor: str | None) -> dict[str, Any]:
     principal = context.principal if context is not None else None
     if principal is not None:
         return {"user_id": principal.user_id, "username": principal.username[:64], "role": principal.role,
-                "via_token": principal.via_token, "ip": _clip(context.ip if context else None, 64),
+                "via_token": principal.via_token, "token_id": principal.token_id,
+                "ip": _clip(context.ip if context else None, 64),
                 "user_agent": _clip(context.user_agent if context else None, 255),
                 "detail": context.actor if context and context.actor != "web" else None}
-    return {"user_id": None, "username": _clip(row_actor, 64), "role": None, "via_token": False,
+    return {"user_id": None, "username": _clip(row_actor, 64), "role": None, "via_token": False, "token_id": None,
             "ip": _clip(context.ip, 64) if context else None,
             "user_agent": _clip(context.user_agent, 255) if context else None,
             "detail": context.actor if context else NO_CONTEXT}
@@ -218,7 +220,8 @@ def _patient_id(obj: Any) -> Any:
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         # Core insert on the flush's connection: same transaction, no nested unit of work.
-        session.connection().execute(insert(AuditEvent), rows)
+        ids = session.connection().execute(insert(AuditEvent).returning(AuditEvent.id), rows).scalars().all()
+        chain.note_pending(session, ids)  # linked into the hash chain at commit
 
 
 def _after_flush(session: Session, _context: Any) -> None:

@@ -53,53 +53,93 @@ class AuditEvent(Base):
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
     detail: Mapped[str | None] = mapped_column(Text)
+    token_id: Mapped[int | None] = mapped_column(Integer)  # the API token used, when the caller sent one
 
 
-def audit_guard_ddl(dialect: str) -> list[str]:
-    """Statements that make ``audit_events`` append-only; run them after the table is created
-    (the initial Alembic migration calls this with ``op.get_bind().dialect.name``)."""
+CHAIN_TABLE = "audit_chain"
+CHECKPOINT_TABLE = "audit_checkpoints"
+
+
+class AuditChainLink(Base):
+    """One link of the hash chain: ``hash = SHA-256(prev_hash, the event's canonical content)``.
+
+    Kept beside the event rather than in it, because the chain position is known only at commit (under a
+    lock, so concurrent transactions chain in commit order); ``seq`` runs 1..n without gaps.
+    """
+
+    __tablename__ = CHAIN_TABLE
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The chain head at ``seq``, signed (HMAC-SHA256) with a key kept outside the database: rewriting the
+    trail and recomputing every hash still cannot produce these."""
+
+    __tablename__ = CHECKPOINT_TABLE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    key_id: Mapped[str] = mapped_column(String(16))  # which key signed (a fingerprint), for rotation
+    signature: Mapped[str] = mapped_column(String(64))
+
+
+def audit_guard_ddl(dialect: str, table: str = TABLE) -> list[str]:
+    """Statements that make ``table`` (by default ``audit_events``) append-only; run them after the table is
+    created (the Alembic migrations call this with ``op.get_bind().dialect.name``)."""
     if dialect == "sqlite":
         return [
-            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: UPDATE refused'); END",
-            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_no_delete BEFORE DELETE ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} is append-only: DELETE refused'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END",
         ]
     if dialect == "postgresql":
         return [
             f"CREATE OR REPLACE FUNCTION {GUARD_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '{TABLE} is append-only: % refused', TG_OP "
+            "BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP "
             "USING ERRCODE = 'insufficient_privilege'; END $$",
-            f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {GUARD_FUNCTION}()",
-            f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {GUARD_FUNCTION}()",
         ]
     raise ValueError(f"audit guard: dialect {dialect!r} is not supported (sqlite, postgresql)")
 
 
-def audit_guard_drop_ddl(dialect: str) -> list[str]:
+def audit_guard_drop_ddl(dialect: str, table: str = TABLE) -> list[str]:
     """The reverse, for a migration's downgrade."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {TABLE}_no_update", f"DROP TRIGGER IF EXISTS {TABLE}_no_delete"]
+        return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {TABLE}_append_only ON {TABLE}",
-                f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE}",
-                f"DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"]
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+                *([f"DROP FUNCTION IF EXISTS {GUARD_FUNCTION}()"] if table == TABLE else [])]
     raise ValueError(f"audit guard: dialect {dialect!r} is not supported (sqlite, postgresql)")
 
 
-def install_audit_guard(connection: Connection) -> None:
-    for statement in audit_guard_ddl(connection.dialect.name):
+GUARDED_TABLES = (TABLE, CHAIN_TABLE, CHECKPOINT_TABLE)
+
+
+def install_audit_guard(connection: Connection, table: str = TABLE) -> None:
+    for statement in audit_guard_ddl(connection.dialect.name, table):
         connection.execute(text(statement))
 
 
-@event.listens_for(AuditEvent.__table__, "after_create")
-def _guard_after_create(_table: Any, connection: Connection, **_kw: Any) -> None:
+def _guard_after_create(table: Any, connection: Connection, **_kw: Any) -> None:
     # metadata.create_all (tests, first run without Alembic) gets the triggers too.
-    install_audit_guard(connection)
+    install_audit_guard(connection, table.name)
+
+
+for _model in (AuditEvent, AuditChainLink, AuditCheckpoint):
+    event.listen(_model.__table__, "after_create", _guard_after_create)
 
 
 class AuditTrailIsAppendOnly(RuntimeError):
@@ -109,5 +149,6 @@ class AuditTrailIsAppendOnly(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditTrailIsAppendOnly(f"audit event {obj.id} cannot be changed or deleted")
+        guarded = isinstance(obj, AuditEvent | AuditChainLink | AuditCheckpoint)
+        if guarded and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditTrailIsAppendOnly(f"audit row {obj!r} cannot be changed or deleted")

@@ -37,6 +37,7 @@ class AuditEventRead(BaseModel):
     username: str | None
     role: str | None
     via_token: bool
+    token_id: int | None = None
     action: AuditAction
     outcome: AuditOutcome
     record_type: str | None

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from cnocare.records.audit import chain
 from cnocare.records.audit.models import AUDIT_ACTIONS, AUDIT_OUTCOMES, AuditEvent
 from cnocare.records.audit.schemas import AuditEventRead, AuditFilter, AuditPage
 from cnocare.records.clock import as_naive_utc, utcnow
@@ -39,6 +40,7 @@ def record_event(*, db_session: Session, action: str, principal: Principal | Non
         username=_clip(principal.username if principal else username, 64),
         role=principal.role if principal else role,
         via_token=bool(principal and principal.via_token),
+        token_id=principal.token_id if principal else None,
         action=action, outcome=outcome,
         record_type=_clip(record_type, 64), record_id=_clip(record_id, 64), patient_id=_clip(patient_id, 64),
         fields=sorted(set(fields)) if fields is not None else None,
@@ -46,7 +48,11 @@ def record_event(*, db_session: Session, action: str, principal: Principal | Non
     )
     db_session.add(event)
     db_session.flush()
+    chain.note_pending(db_session, [event.id])  # linked into the hash chain when the transaction commits
     return event
+
+
+chain.install()
 
 
 def _filtered(filters: AuditFilter) -> Any:

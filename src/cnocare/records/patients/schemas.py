@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cnocare.clinical.vocabulary import Sex
 from cnocare.records.clock import UtcDateTime
@@ -21,6 +21,20 @@ class PatientCreate(BaseModel):
     diagnosis_date: dt.date | None = Field(default=None, description="End of the diagnostic window the criteria "
                                            "read; default: the first disease-modifying treatment")
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        from cnocare.security.identity_text import normalise_name
+
+        return normalise_name(value)
+
+    @field_validator("hospital_number")
+    @classmethod
+    def _number(cls, value: str) -> str:
+        from cnocare.security.identity_text import normalise_identifier
+
+        return normalise_identifier(value)
+
 
 class PatientUpdate(BaseModel):
     """Only the fields given change; give ``None`` to clear an optional date."""
@@ -35,6 +49,20 @@ class PatientUpdate(BaseModel):
     onset_date: dt.date | None = None
     diagnosis_date: dt.date | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        from cnocare.security.identity_text import normalise_name
+
+        return None if value is None else normalise_name(value)
+
+    @field_validator("hospital_number")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        from cnocare.security.identity_text import normalise_identifier
+
+        return None if value is None else normalise_identifier(value)
+
 
 class PatientRead(PatientCreate):
     model_config = ConfigDict(from_attributes=True)
@@ -48,6 +76,14 @@ class PatientRead(PatientCreate):
     voided_at: UtcDateTime | None = None
     voided_by: str | None = None
     void_reason: str | None = None
+    warnings: list[str] = Field(default_factory=list, description="Things to check, e.g. look-alike letters")
+
+    @model_validator(mode="after")
+    def _warn(self) -> PatientRead:
+        from cnocare.security.identity_text import name_warnings
+
+        self.warnings = name_warnings(self.name)
+        return self
 
 
 class PatientRevisionRead(BaseModel):

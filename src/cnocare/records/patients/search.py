@@ -44,6 +44,7 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
     Overdue = ``next_review_due`` before ``today``; the caller passes today (the records layer is
     not the place to decide the clinic's time zone).
     """
+    _check_search_text(text)
     if overdue_only and today is None:
         raise RecordValidationError.single("today", None, "overdue_only needs today's date")
     if not 1 <= limit <= MAX_PAGE:
@@ -85,3 +86,13 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
             next_review_due=due, last_visit_date=summary.last_visit_date if summary else None,
             overdue=None if today is None else (due is not None and due < today)))
     return PatientSearchResult(total=total, items=items)
+
+
+def _check_search_text(text: str | None) -> None:
+    """Names and record numbers are short; a 50,000-character pattern only makes the database work."""
+    from cnocare.security.settings import get_settings
+
+    limit = get_settings().search_max_chars
+    if text is not None and len(text) > limit:
+        raise RecordValidationError.single("q", text[:40] + "…", f"the search text has {len(text)} characters; "
+                                           f"accepted: at most {limit}")

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -62,6 +62,8 @@ def update_patient(
     changed = _as_dict(changes, PatientUpdate)
     before = {name: getattr(patient, name) for name in _FIELDS}
     fields = _validated({**before, **changed})
+    if fields == before:
+        return PatientRead.model_validate(patient)  # a no-op edit writes no revision and no new version
     _check_centre_and_number(db_session, fields, patient_id=patient.id)
     db_session.add(PatientRevision(patient_id=patient.id, row_version=patient.row_version,
                                    data=PatientCreate.model_validate(before).model_dump(mode="json"),
@@ -146,10 +148,12 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
 def _check_centre_and_number(db_session: Session, fields: dict[str, Any], patient_id: str | None) -> None:
     if db_session.get(Centre, fields["centre_id"]) is None:
         raise RecordValidationError.single("centre_id", fields["centre_id"], "no such centre; create it first")
+    # Case never makes a second patient: DEMO-00001 and demo-00001 are one number (the input was already
+    # NFKC-normalised and cleaned of invisible characters by the schema).
     clash = db_session.scalar(select(PatientRecord.id).where(
-        PatientRecord.centre_id == fields["centre_id"],
-        PatientRecord.hospital_number == fields["hospital_number"]))
-    if clash is not None and clash != patient_id:
+        PatientRecord.centre_id == fields["centre_id"], PatientRecord.id != (patient_id or ""),
+        func.lower(PatientRecord.hospital_number) == fields["hospital_number"].lower()).limit(1))
+    if clash is not None:
         raise RecordValidationError.single("hospital_number", fields["hospital_number"],
                                            "another patient at this centre has this hospital number")
 

@@ -30,7 +30,7 @@ def _filter(username: str | None, patient_id: str | None, action: AuditAction | 
 
 
 @router.get("/audit", response_model=AuditPage, responses=ERROR_RESPONSES, summary="Audit events, newest first")
-def audit_events(user: ApiUser, db: Db,
+def audit_events(request: Request, user: ApiUser, db: Db,
                  username: str | None = Query(None, max_length=64),
                  patient_id: str | None = Query(None, max_length=64),
                  action: AuditAction | None = None, outcome: AuditOutcome | None = None,
@@ -39,7 +39,19 @@ def audit_events(user: ApiUser, db: Db,
                  until: dt.datetime | None = Query(None, description="Exclusive, UTC"),
                  page: int = Query(1, ge=1, le=MAX_PAGE), page_size: int = Query(50, ge=1, le=500)) -> AuditPage:
     filters = _filter(username, patient_id, action, outcome, record_type, since, until, page, page_size)
-    return list_events(db_session=db, filters=filters, principal=user.principal)
+    result = list_events(db_session=db, filters=filters, principal=user.principal)
+    _audit_the_audit_read(request, db, user.principal, f"API page {page}, {len(result.items)} events", filters)
+    return result
+
+
+def _audit_the_audit_read(request: Request, db: Any, me: Any, what: str, filters: AuditFilter) -> None:
+    """Reading the trail is itself recorded: who looked at whose accesses is accountable too."""
+    shown = ", ".join(f"{k}={v}" for k, v in filters.model_dump(exclude={"page", "page_size"}).items()
+                      if v is not None) or "none"
+    ip, agent = client_origin(request)
+    record_event(db_session=db, action="read", principal=me, record_type="audit_events", ip=ip, user_agent=agent,
+                 detail=f"{what}; filters: {shown}"[:2000])
+    db.commit()
 
 
 @router.get("/audit/fhir", responses={**ERROR_RESPONSES, 200: {"content": {"application/fhir+json": {}},

@@ -11,7 +11,8 @@ from cnocare.records.centres.service import list_centres
 from cnocare.records.patients import service as patients
 from cnocare.records.patients.schemas import PatientCreate, PatientRead, PatientSearchResult, PatientUpdate
 from cnocare.security import policy
-from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest
+from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest, write_answer
+from cnocare.web.audit import note_listed
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
 from cnocare.web.services import principal, visible_patient
@@ -40,6 +41,7 @@ def search(user: ApiUser, db: Db, q: str | None = Query(None, description="Name 
                                       overdue_only=overdue, today=today or dt.date.today(), limit=limit,
                                       offset=offset, **policy.search_scope(me))
     visible = [p for p in result.items if policy.can_see_patient(me, p)]  # defence in depth: scope is in the query
+    note_listed(p.id for p in visible)  # which patients the list showed, one audited read each
     return PatientSearchResult(total=result.total - (len(result.items) - len(visible)), items=visible)
 
 
@@ -49,7 +51,7 @@ def create(data: PatientCreate, user: ApiUser, db: Db) -> PatientRead:
     policy.require(me, "patient:write", **({"centre_id": data.centre_id} if me.is_staff else {}))
     created = patients.create_patient(db_session=db, data=data, actor=me.actor)
     db.commit()
-    return created
+    return write_answer(me, "patient:read", created, status_code=201)  # type: ignore[no-any-return]
 
 
 @router.get("/patients/{patient_id}", response_model=PatientRead, responses=ERROR_RESPONSES)
@@ -66,7 +68,7 @@ def update(patient_id: str, body: UpdateRequest[PatientUpdate], user: ApiUser, d
     saved = patients.update_patient(db_session=db, patient_id=patient_id, changes=body.changes,
                                     expected_version=body.expected_version, actor=me.actor, reason=body.reason)
     db.commit()
-    return saved
+    return write_answer(me, "patient:read", saved)  # type: ignore[no-any-return]
 
 
 @router.post("/patients/{patient_id}/void", response_model=PatientRead, responses=WRITE_RESPONSES)
@@ -75,4 +77,4 @@ def void(patient_id: str, body: VoidRequest, user: ApiUser, db: Db) -> PatientRe
     saved = patients.void_patient(db_session=db, patient_id=patient_id, expected_version=body.expected_version,
                                   reason=body.reason, actor=principal(user).actor)
     db.commit()
-    return saved
+    return write_answer(principal(user), "patient:read", saved)  # type: ignore[no-any-return]

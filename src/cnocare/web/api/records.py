@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from cnocare.records import versioned, writes
-from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest
+from cnocare.web.api.schemas import ERROR_RESPONSES, WRITE_RESPONSES, UpdateRequest, VoidRequest, write_answer
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
 from cnocare.web.kinds import RecordKind, available_kinds
@@ -23,6 +23,11 @@ router = APIRouter()
 def update_schema(kind: RecordKind) -> type[BaseModel]:
     """The kind's ``XUpdate`` schema (every field optional), derived from its Create schema."""
     return kind.update
+
+
+def _unchanged(current: Any, changes: dict[str, Any]) -> bool:
+    """True when every submitted field already has that value (nested rows count as a change)."""
+    return all(getattr(current, name, object()) == value for name, value in changes.items())
 
 
 def _add_routes(kind: RecordKind) -> None:
@@ -45,7 +50,7 @@ def _add_routes(kind: RecordKind) -> None:
         saved = writes.add(kind, db_session=db, patient_id=patient_id, data=data,
                            actor=principal(user).actor)
         db.commit()
-        return saved
+        return write_answer(principal(user), "record:read", saved, status_code=201)
 
     def read_record(patient_id: str, record_id: str, user: ApiUser, db: Db) -> Any:
         return record_of_patient(db, user, kind, patient_id, record_id, "record:read")[1]
@@ -55,20 +60,22 @@ def _add_routes(kind: RecordKind) -> None:
         return versioned.history(concept, db_session=db, record_id=record_id)
 
     def update_record(patient_id: str, record_id: str, body: update_body, user: ApiUser, db: Db) -> Any:
-        record_of_patient(db, user, kind, patient_id, record_id, "record:write")
-        saved = writes.revise(kind, db_session=db, record_id=record_id,
-                              changes=body.changes.model_dump(exclude_unset=True),
+        _, current = record_of_patient(db, user, kind, patient_id, record_id, "record:write")
+        changes = body.changes.model_dump(exclude_unset=True)
+        if current.version == body.expected_version and _unchanged(current, changes):
+            return write_answer(principal(user), "record:read", current)  # a no-op edit writes nothing
+        saved = writes.revise(kind, db_session=db, record_id=record_id, changes=changes,
                               expected_version=body.expected_version, actor=principal(user).actor,
                               reason=body.reason)
         db.commit()
-        return saved
+        return write_answer(principal(user), "record:read", saved)
 
     def void_record(patient_id: str, record_id: str, body: VoidRequest, user: ApiUser, db: Db) -> Any:
         record_of_patient(db, user, kind, patient_id, record_id, "record:void")
         saved = writes.void(kind, db_session=db, record_id=record_id, expected_version=body.expected_version,
                             reason=body.reason, actor=principal(user).actor)
         db.commit()
-        return saved
+        return write_answer(principal(user), "record:read", saved)
 
     router.add_api_route(base, list_records, methods=["GET"], response_model=list[read_schema], tags=tag,
                          name=f"list_{name}", summary=f"List current {kind.plural.lower()}",

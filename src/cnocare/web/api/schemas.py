@@ -1,7 +1,8 @@
-"""Request bodies the API adds around the records layer's own schemas."""
+"""Request bodies the API adds around the records layer's own schemas, and the answer to a write."""
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T", bound=BaseModel)
@@ -55,3 +56,21 @@ WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERROR_RESPONSES,
     409: {"model": Conflict, "description": "Changed by someone else since expected_version; nothing saved"},
 }
+
+
+class WriteReceipt(BaseModel):
+    """What a write answers to a caller that may write but not read (e.g. a ``records:write`` token):
+    which record, which version, nothing of its content."""
+
+    id: str
+    version: int
+
+
+def write_answer(principal: Any, read_action: str, saved: Any, *, status_code: int = 200) -> Any:
+    """``saved`` itself if the caller may ``read_action``; otherwise only its id and version, so a
+    write-scoped token can never read a patient by writing (or no-op writing) to them."""
+    if read_action in principal.permitted_actions():
+        return saved
+    record_id = getattr(saved, "record_id", None) or saved.id
+    version = getattr(saved, "version", None) or saved.row_version
+    return JSONResponse(WriteReceipt(id=str(record_id), version=int(version)).model_dump(), status_code=status_code)

@@ -61,16 +61,20 @@ def mailer_for(request: Request) -> Mailer:
     return configured or default_mailer()
 
 
-def public_url(request: Request) -> str:
-    """Where links in e-mail point. CNOCARE_PUBLIC_URL should be set in production: a link built from
-    the request's Host header could be steered to another site by a forged header."""
+DEV_PUBLIC_URL = "http://127.0.0.1:8000"  # `cnocare serve`'s own default address
+
+
+def public_url(request: Request | None = None) -> str:
+    """Where links in e-mail point: always CNOCARE_PUBLIC_URL, never the request's Host header (a forged
+    header would steer reset links, and their tokens, to another site). Without one in development: the
+    loopback address the server listens on by default. ``request`` is accepted and ignored on purpose."""
     settings = get_settings()
     configured = (settings.public_url or "").strip().rstrip("/")
     if configured:
         return configured
     if settings.environment == "production":
         raise RuntimeError("CNOCARE_PUBLIC_URL must be set in production (password-reset links)")
-    return str(request.base_url).rstrip("/")
+    return DEV_PUBLIC_URL
 
 
 # --- change password ------------------------------------------------------------------------------
@@ -182,12 +186,11 @@ def two_factor_page(request: Request, user: User, db: Db) -> HTMLResponse:
 
 
 def _two_factor(request: Request, account: Account, state: FormState, status_code: int = 200) -> HTMLResponse:
-    enrolling = account.totp_secret is not None and not account.totp_enabled
+    enrolling = account.has_totp_secret and not account.totp_enabled
+    secret = accounts_login.totp_secret_of(account) if enrolling else None
     return page(request, "account/two_factor.html", {
-        "state": state, "enabled": account.totp_enabled, "enrolling": enrolling,
-        "secret": account.totp_secret if enrolling else None,
-        "uri": provisioning_uri(account.totp_secret, username=account.username) if enrolling and account.totp_secret
-        else None}, status_code=status_code)
+        "state": state, "enabled": account.totp_enabled, "enrolling": enrolling, "secret": secret,
+        "uri": provisioning_uri(secret, username=account.username) if secret else None}, status_code=status_code)
 
 
 @pages.post("/account/two-factor/start", response_class=HTMLResponse)

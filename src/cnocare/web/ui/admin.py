@@ -1,4 +1,4 @@
-"""Administration pages: the audit trail (view, filter, export as FHIR), accounts and API tokens.
+"""Administration pages: the audit trail (view, filter, export as FHIR) and accounts (tokens: ``tokens.py``).
 
 Administrators manage accounts and read the trail; they have no clinical access (least privilege), so
 family accounts are linked to patients by id, never by browsing patient names here.
@@ -17,8 +17,6 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import distinct, select
 from sqlalchemy.orm import Session
 
-from cnocare.records.accounts import api_tokens
-from cnocare.records.accounts.models import ApiToken
 from cnocare.records.accounts.models import User as Account
 from cnocare.records.accounts.service import create_user, get_user, to_read, update_user
 from cnocare.records.audit.fhir import to_fhir_bundle
@@ -26,7 +24,7 @@ from cnocare.records.audit.models import AuditEvent
 from cnocare.records.audit.schemas import AuditAction, AuditFilter
 from cnocare.records.audit.service import iter_events, list_events, record_event
 from cnocare.records.centres.service import list_centres
-from cnocare.records.errors import RecordNotFoundError, RecordValidationError
+from cnocare.records.errors import RecordValidationError
 from cnocare.records.patients.models import PatientRecord
 from cnocare.security import policy
 from cnocare.security.http import client_origin
@@ -88,17 +86,34 @@ def audit_viewer(request: Request, user: User, db: Db, page_number: int = 1) -> 
     filters, errors = audit_filter(params, page_number)
     result = list_events(db_session=db, filters=filters, principal=me)
     query = {k: v for k, v in params.items() if v}
+    from cnocare.web.api.admin import _audit_the_audit_read
+
+    _audit_the_audit_read(request, db, me, f"viewer page {result.page}, {len(result.items)} events", filters)
 
     def page_url(n: int) -> str:
         return "/admin/audit?" + urlencode({**query, "page_number": n})
 
     return page(request, "admin/audit.html", {
-        "events": result.items, "total": result.total, "page_number": result.page, "pages": result.pages,
+        "events": result.items, "numbers": _hospital_numbers(db, result.items),
+        "total": result.total, "page_number": result.page, "pages": result.pages,
         "state": FormState(values=params, errors=errors), "actions": AUDIT_ACTIONS,
         "record_types": _record_types(db), "export_url": "/admin/audit/export.json?" + urlencode(query),
         "prev_url": page_url(result.page - 1) if result.page > 1 else None,
         "next_url": page_url(result.page + 1) if result.page < result.pages else None},
         status_code=422 if errors else 200)
+
+
+def _hospital_numbers(db: Session, events: list[Any]) -> dict[str, str]:
+    """Patient id -> "CENTRE · hospital number", which an auditor can act on (a UUID is not): the
+    identifier only, never a name or clinical content (administrators have no clinical access)."""
+    from cnocare.records.centres.models import Centre
+
+    ids = {e.patient_id for e in events if e.patient_id}
+    if not ids:
+        return {}
+    rows = db.execute(select(PatientRecord.id, PatientRecord.hospital_number, Centre.code)
+                      .join(Centre, Centre.id == PatientRecord.centre_id).where(PatientRecord.id.in_(ids)))
+    return {pid: f"{code} · {number}" for pid, number, code in rows}
 
 
 @pages.get("/admin/audit/export.json")
@@ -199,65 +214,3 @@ def deactivate(request: Request, user_id: int, user: User, db: Db, form: Checked
 @pages.post("/admin/users/{user_id}/activate", response_class=HTMLResponse)
 def activate(request: Request, user_id: int, user: User, db: Db, form: CheckedForm) -> Response:
     return _set_active(request, user, db, user_id, True)
-
-
-# --- API tokens -----------------------------------------------------------------------------------
-
-def _tokens_page(request: Request, db: Session, state: FormState, *, raw_token: str | None = None,
-                 created: Any = None, status_code: int = 200) -> HTMLResponse:
-    accounts = {u.id: u for u in db.scalars(select(Account).order_by(Account.username))}
-    tokens = list(db.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
-    return page(request, "admin/tokens.html", {
-        "tokens": tokens, "accounts": accounts, "state": state, "scopes": policy.SCOPES, "raw_token": raw_token,
-        "created": created, "now": dt.datetime.now(dt.UTC).replace(tzinfo=None)}, status_code=status_code)
-
-
-@pages.get("/admin/tokens", response_class=HTMLResponse)
-def tokens(request: Request, user: User, db: Db) -> HTMLResponse:
-    policy.require(user.principal, "user:manage")
-    return _tokens_page(request, db, FormState())
-
-
-@pages.post("/admin/tokens", response_class=HTMLResponse)
-def create_token(request: Request, user: User, db: Db, form: CheckedForm) -> HTMLResponse:
-    me = user.principal
-    policy.require(me, "user:manage")
-    state = FormState(values={"owner": form_text(form, "owner"), "name": form_text(form, "name"),
-                              "expires_on": form_text(form, "expires_on")})
-    scopes = [str(s) for s in form.getlist("scopes")]
-    state.values["scopes"] = scopes
-    owner = None
-    if state.values["owner"].isdigit():
-        owner = db.get(Account, int(state.values["owner"]))
-    if owner is None:
-        state.errors["owner"] = "choose the account the token acts for"
-    expires = None
-    if state.values["expires_on"]:
-        try:
-            expires = dt.datetime.combine(dt.date.fromisoformat(state.values["expires_on"]), dt.time())
-        except ValueError:
-            state.errors["expires_on"] = f"{state.values['expires_on'][:40]!r} is not a date; accepted: YYYY-MM-DD"
-    if not scopes:
-        state.errors["scopes"] = "choose at least one scope"
-    if state.ok and owner is not None:
-        try:
-            token, raw = api_tokens.create_api_token(db_session=db, user=owner, by=me, data={
-                "name": state.values["name"], "scopes": scopes, "expires_at": expires})
-        except RecordValidationError as exc:
-            db.rollback()
-            for problem in exc.errors:
-                state.errors.setdefault(str(problem["field"]).split(".")[0], str(problem["message"]))
-        else:
-            return _tokens_page(request, db, FormState(), raw_token=raw, created=token)
-    return _tokens_page(request, db, state, status_code=422)
-
-
-@pages.post("/admin/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(request: Request, token_id: int, user: User, db: Db, form: CheckedForm) -> Response:
-    me = user.principal
-    policy.require(me, "user:manage")
-    try:
-        token = api_tokens.revoke_api_token(db_session=db, token_id=token_id, by=me)
-    except RecordNotFoundError as exc:
-        return redirect(request, "/admin/tokens", flash=str(exc))
-    return redirect(request, "/admin/tokens", flash=f"Token {token.token_prefix}… revoked.")

@@ -16,6 +16,7 @@ from cnocare.records.patients import service as patients
 from cnocare.records.patients.schemas import PatientCreate
 from cnocare.records.patients.search import SORTS
 from cnocare.security import policy
+from cnocare.web.audit import note_listed
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState, fields_from_model, parse_form, values_from_record
 from cnocare.web.forms.problems import apply_problems, conflict_rows
@@ -64,6 +65,7 @@ def patient_list(request: Request, user: User, db: Db, q: str = "", centre: str 
         page_number = pages
         result = search(page_number)
     items = [(p, age_on(p.date_of_birth, today)) for p in result.items if policy.can_see_patient(me, p)]
+    note_listed(p.id for p, _ in items)  # which patients were shown: one audited read each
     query = {"q": q, "centre": centre, "red_flags": red_flags, "overdue": overdue}
     listed = {**{k: v for k, v in query.items() if v}, "sort": sort, "order": "desc" if descending else "asc"}
 

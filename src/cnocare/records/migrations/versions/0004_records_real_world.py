@@ -2,7 +2,7 @@
 read absent; diagnosis date; dose, route and frequency on a course
 
 Revision ID: 0004_records_real_world
-Revises: 0002_accounts_audit
+Revises: 0003_security
 Create Date: 2026-12-01 20:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_records_real_world"
-down_revision: str | None = "0002_accounts_audit"
+down_revision: str | None = "0003_security"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
