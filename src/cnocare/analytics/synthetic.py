@@ -15,15 +15,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from cnocare.analytics.treatment_demo import add_treatment_records
 from cnocare.records.imaging.schemas import ImagingStudyCreate, LesionFields
 from cnocare.records.labs.schemas import LabResultCreate
 from cnocare.records.schemas import (
     AlternativeDiagnosisCreate,
     BiopsyCreate,
+    CarePlanItemCreate,
+    ChaqCreate,
+    ClinicalCheckCreate,
     ClinicalNoteCreate,
     CoexistingConditionCreate,
     EpisodeCreate,
     FamilyHistoryCreate,
+    InfusionCreate,
+    MeasurementCreate,
     MedicineCourseCreate,
     SymptomCreate,
     VisitCreate,
@@ -73,6 +79,11 @@ class PatientBundle(BaseModel):
     alternatives: tuple[AlternativeDiagnosisCreate, ...] = ()
     family_history: tuple[FamilyHistoryCreate, ...] = ()
     notes: tuple[ClinicalNoteCreate, ...] = ()
+    measurements: tuple[MeasurementCreate, ...] = ()
+    infusions: tuple[InfusionCreate, ...] = ()
+    chaq: tuple[ChaqCreate, ...] = ()
+    checks: tuple[ClinicalCheckCreate, ...] = ()
+    care_plan: tuple[CarePlanItemCreate, ...] = ()
 
 
 class CohortRates(BaseModel):
@@ -172,6 +183,7 @@ def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | No
     else:
         b["visits"].append(VisitCreate(date=diagnosis, kind="new_patient", pain_0_10=8, physician_global_0_10=7,
                                        next_review_due=diagnosis + dt.timedelta(days=7)))
+    add_treatment_records(index, b, dob)
     return PatientBundle(
         centre_code=CENTRES[index % len(CENTRES)][0], name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
         hospital_number=f"DEMO-{index + 1:05d}", sex=sex, date_of_birth=dob, onset_date=onset, mimic=mimic,
@@ -217,7 +229,9 @@ def _lab(test: str, date: dt.date, value: float, unit: str) -> LabResultCreate:
     low, high = DEMO_INTERVALS.get(test, (None, None))
     if unit == "mg/dL" and low is not None and high is not None:  # interval in the reported unit
         low, high = low / 10, high / 10
-    return LabResultCreate(test=test, date=date, value=round(value, 2), unit=unit, reference_low=low,
+    decimals = {"esr": 0, "crp": 1, "platelets": 0, "ldh": 0, "haemoglobin": 0}.get(test, 1)
+    shown = round(value, decimals) if unit not in ("mg/dL", "g/dL") else round(value, decimals + 1)
+    return LabResultCreate(test=test, date=date, value=shown, unit=unit, reference_low=low,
                            reference_high=high, reference_source=SYNTHETIC if low is not None else None)
 
 

@@ -1,0 +1,60 @@
+"""The treatment page, CHAQ form, flare review, letters and worklist through the app (no browser)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from tests.web.conftest import Clinic, csrf_of, new_patient
+
+from cnocare.records import versioned, writes
+from cnocare.records.db import transaction
+from cnocare.records.kinds import KINDS
+
+TODAY = dt.date.today()
+
+
+def test_the_treatment_page_says_no_dose_without_a_site_formulary(ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    html = ada.get(f"/patients/{pid}/treatment").text
+    assert "cnocare calculates no dose without one" in html
+    assert "Step-up options" in html and "Follow-up schedule" in html
+
+
+def test_a_confirmed_flare_signal_is_filed_as_a_flare_episode_and_leaves_the_list(ada: TestClient,
+                                                                                  clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    with transaction(clinic.app.state.web.sessions) as db:
+        for day, sites in ((TODAY - dt.timedelta(days=90), ("tibia",)), (TODAY - dt.timedelta(days=5), ("tibia", "T8"))):
+            writes.add(KINDS["imaging"], db_session=db, patient_id=pid, actor="setup", data={
+                "date": day, "modality": "mri", "lesions": [{"site": s, **({"side": "left"} if s == "tibia" else {}),
+                                                             "findings": ["marrow_oedema"]} for s in sites]})
+    page = ada.get(f"/patients/{pid}/treatment").text
+    assert 'data-signal="new_lesion"' in page and "Thoracic vertebra T8" in page
+    form = {"csrf_token": csrf_of(page), "signal_kind": "new_lesion",
+            "signal_date": (TODAY - dt.timedelta(days=5)).isoformat(), "decision": "confirmed",
+            "evidence": "new lesion at Thoracic vertebra T8"}
+    assert ada.post(f"/patients/{pid}/flares", data=form, follow_redirects=False).status_code == 303
+    after = ada.get(f"/patients/{pid}/treatment").text
+    assert 'data-signal="new_lesion"' not in after
+    with transaction(clinic.app.state.web.sessions) as db:
+        episodes = versioned.list_for_patient(KINDS["episodes"].concept, db_session=db, patient_id=pid)
+    assert [e.kind for e in episodes] == ["flare"]
+
+
+def test_a_chaq_with_an_unknown_item_is_refused_and_nothing_is_saved(ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    token = csrf_of(ada.get(f"/patients/{pid}/chaq").text)
+    ok = ada.post(f"/patients/{pid}/chaq", data={"csrf_token": token, "date": TODAY.isoformat(), "grip_1": "2"},
+                  follow_redirects=False)
+    assert ok.status_code == 303
+    bad = ada.post(f"/patients/{pid}/chaq", data={"csrf_token": token, "date": "2030-01-01", "grip_1": "2"})
+    assert bad.status_code == 422 and "after today" in bad.text
+
+
+def test_letters_are_pdf_and_the_worklist_is_for_staff(ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    for kind in ("clinic", "school"):
+        response = ada.get(f"/patients/{pid}/letters/{kind}.pdf")
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert ada.get("/worklist").status_code == 200
