@@ -25,7 +25,8 @@ def test_a_confirmed_flare_signal_is_filed_as_a_flare_episode_and_leaves_the_lis
                                                                                   clinic: Clinic) -> None:
     pid = new_patient(ada, clinic)
     with transaction(clinic.app.state.web.sessions) as db:
-        for day, sites in ((TODAY - dt.timedelta(days=90), ("tibia",)), (TODAY - dt.timedelta(days=5), ("tibia", "T8"))):
+        studies = ((TODAY - dt.timedelta(days=90), ("tibia",)), (TODAY - dt.timedelta(days=5), ("tibia", "T8")))
+        for day, sites in studies:
             writes.add(KINDS["imaging"], db_session=db, patient_id=pid, actor="setup", data={
                 "date": day, "modality": "mri", "lesions": [{"site": s, **({"side": "left"} if s == "tibia" else {}),
                                                              "findings": ["marrow_oedema"]} for s in sites]})
