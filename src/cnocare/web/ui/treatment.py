@@ -79,8 +79,17 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
         "schedule": followup.schedule(case, today), "signals": _open_signals(db, patient_id, case),
         "flare_notes": flares.detect(case).notes, "formulary": formulary, "drug": drug,
         "doses": _doses(request, case, drug),
-        "chart": Markup(render_activity_chart(case, flares=confirmed)),
+        "chart": Markup(render_activity_chart(case, flares=confirmed)), "growth": growth(case),
     })
+
+
+def growth(case: Case) -> dict[str, Any]:
+    """Latest weight and height with their dates, and the BMI derived from them (kg/m², no cut-offs)."""
+    latest = {kind: max((m for m in case.measurements if m.kind == kind), key=lambda m: m.date, default=None)
+              for kind in ("weight_kg", "height_cm", "limb_length_difference_cm")}
+    weight, height = latest["weight_kg"], latest["height_cm"]
+    bmi = round(weight.value / (height.value / 100) ** 2, 1) if weight and height else None
+    return {"weight": weight, "height": height, "limb": latest["limb_length_difference_cm"], "bmi": bmi}
 
 
 @router.post("/patients/{patient_id}/flares", response_class=HTMLResponse)
