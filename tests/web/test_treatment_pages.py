@@ -59,3 +59,17 @@ def test_letters_are_pdf_and_the_worklist_is_for_staff(ada: TestClient, clinic: 
         response = ada.get(f"/patients/{pid}/letters/{kind}.pdf")
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert ada.get("/worklist").status_code == 200
+
+
+def test_rai_cromris_parameters_are_shown_and_pedcno_waits_for_a_site_definition(ada: TestClient,
+                                                                                 clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    grades = {"marrow_hyperintensity": 2, "extension": 1, "soft_tissue_periosteal_hyperintensity": 0,
+              "bony_expansion": 0, "vertebral_collapse": 0}
+    with transaction(clinic.app.state.web.sessions) as db:
+        writes.add(KINDS["imaging"], db_session=db, patient_id=pid, actor="setup", data={
+            "date": TODAY - dt.timedelta(days=3), "modality": "whole_body_mri", "whole_body": True,
+            "lesions": [{"site": "femur", "side": "left", "findings": ["marrow_oedema"], "rai_grades": grades}]})
+    html = ada.get(f"/patients/{pid}/treatment").text
+    assert "marrow hyperintensity 2" in html and "no unit score or total" in html
+    assert "load the site&#39;s PedCNO definition" in html or "load the site's PedCNO definition" in html

@@ -40,6 +40,9 @@ class SecuritySettings(BaseSettings):
     database_url: str | None = None
     # The site formulary (docs/formulary.md): the only source of doses. Unset: no dose is calculated.
     formulary_path: Path | None = None
+    # Site definitions for measures whose published rules were not verified (labelled unverified).
+    rai_grading_path: Path | None = None
+    pedcno_definition_path: Path | None = None
     migrate: bool = True  # the web app brings the schema to the newest migration when it starts
     secret_key: SecretStr | None = None
     https: bool = False  # CNOCARE_HTTPS=1: cookies always Secure, HSTS sent

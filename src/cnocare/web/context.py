@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.knowledge.formulary import Formulary
+from cnocare.knowledge.site_definitions import PedCnoDefinition, RaiGrading
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -26,6 +27,8 @@ class WebContext:
     templates: Jinja2Templates
     database_url: str
     formulary: Formulary | None = None  # the site's own (CNOCARE_FORMULARY_PATH); doses come only from it
+    rai_grading: RaiGrading | None = None  # CNOCARE_RAI_GRADING_PATH
+    pedcno: PedCnoDefinition | None = None  # CNOCARE_PEDCNO_DEFINITION_PATH
 
 
 def web_context(request: Request) -> WebContext:

@@ -20,6 +20,7 @@ from cnocare.clinical.activity import chaq, visit_measures
 from cnocare.clinical.assess import assess_case
 from cnocare.clinical.case import Case
 from cnocare.clinical.dosing import DoseLine, calculate
+from cnocare.clinical.imaging_scores import pedcno_response, rai_cromris
 from cnocare.knowledge.activity import chaq_definition
 from cnocare.records import writes
 from cnocare.records.casebuilder import build_case
@@ -80,7 +81,33 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
         "flare_notes": flares.detect(case).notes, "formulary": formulary, "drug": drug,
         "doses": _doses(request, case, drug),
         "chart": Markup(render_activity_chart(case, flares=confirmed)), "growth": growth(case),
+        "rai": _rai(request, case), "pedcno": _pedcno(request, case, visits, questionnaires),
     })
+
+
+def _rai(request: Request, case: Case) -> Any:
+    """RAI-CROMRIS of the latest whole-body MRI (parameters shown; summed only with the site grading)."""
+    studies = sorted((s for s in case.imaging if s.covers_whole_body and s.lesions), key=lambda s: s.date)
+    return rai_cromris(studies[-1], web_context(request).rai_grading) if studies else None
+
+
+def _pedcno(request: Request, case: Case, visits: list[Any], questionnaires: list[Any]) -> Any:
+    """PedCNO from the first to the latest visit, only with the site's (unverified) definition."""
+    definition = web_context(request).pedcno
+    if definition is None or len(visits) < 2:
+        return pedcno_response({}, {}, definition) if definition is None else None
+
+    def values(visit: Any) -> dict[str, float | None]:
+        esr = [r for r in case.labs if r.test == "esr" and r.date <= visit.date and r.canonical_value is not None]
+        done = [q for q in questionnaires if q.date <= visit.date]
+        index = chaq(done[-1]).score if done else None
+        measures = {i.id: i.value for i in visit_measures(visit, case).items}
+        return {"esr": max(esr, key=lambda r: r.date).canonical_value if esr else None,
+                "radiological_lesion_count": measures.get("radiological_lesion_count"),
+                "physician_global": visit.physician_global_0_10, "patient_global": visit.patient_global_0_10,
+                "chaq": float(index) if index is not None else None}
+
+    return pedcno_response(values(visits[0]), values(visits[-1]), definition)
 
 
 def growth(case: Case) -> dict[str, Any]:
