@@ -73,3 +73,16 @@ def test_rai_cromris_parameters_are_shown_and_pedcno_waits_for_a_site_definition
     html = ada.get(f"/patients/{pid}/treatment").text
     assert "marrow hyperintensity 2" in html and "no unit score or total" in html
     assert "load the site&#39;s PedCNO definition" in html or "load the site's PedCNO definition" in html
+
+
+def test_the_json_api_gives_step_up_schedule_flares_and_refuses_a_dose_without_a_formulary(
+        ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    step = ada.get(f"/api/v1/patients/{pid}/step-up").json()
+    assert step["eligibility"]["instrument"] == "carra-ctp-2018" and len(step["plans"]) == 3
+    assert isinstance(ada.get(f"/api/v1/patients/{pid}/schedule").json(), list)
+    assert "signals" in ada.get(f"/api/v1/patients/{pid}/flare-signals").json()
+    refused = ada.get(f"/api/v1/patients/{pid}/doses?drug=methotrexate")
+    assert refused.status_code == 409 and "no site formulary" in refused.text
+    openapi = ada.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/patients/{patient_id}/step-up", "/api/v1/patients/{patient_id}/doses"} <= set(openapi)

@@ -68,6 +68,10 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/patients/{patient_id}/void"): act("patient:write", "patient", consumes=True),
     ("GET", "/api/v1/patients/{patient_id}/assessment"): act("assessment:read", "patient"),
     ("GET", "/api/v1/instruments"): SIGNED_IN,
+    ("GET", "/api/v1/patients/{patient_id}/step-up"): act("assessment:read", "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/schedule"): act("assessment:read", "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/flare-signals"): act("assessment:read", "patient"),
+    ("GET", "/api/v1/patients/{patient_id}/doses"): act("assessment:read", "patient", reached=(409, 422)),
     # JSON API: every record kind
     ("GET", "/api/v1/patients/{patient_id}/<kind>"): act("record:read", "patient"),
     ("POST", "/api/v1/patients/{patient_id}/<kind>"): act("record:write", "patient"),

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from cnocare.web.api import assessment, patients, records
+from cnocare.web.api import assessment, patients, records, treatment
 
 router = APIRouter(prefix="/api/v1")
-for module in (patients, assessment, records):
+for module in (patients, assessment, treatment, records):
     router.include_router(module.router)
