@@ -183,7 +183,7 @@ def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | No
     else:
         b["visits"].append(VisitCreate(date=diagnosis, kind="new_patient", pain_0_10=8, physician_global_0_10=7,
                                        next_review_due=diagnosis + dt.timedelta(days=7)))
-    add_treatment_records(index, b, dob)
+    add_treatment_records(index, b, dob, end)
     return PatientBundle(
         centre_code=CENTRES[index % len(CENTRES)][0], name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
         hospital_number=f"DEMO-{index + 1:05d}", sex=sex, date_of_birth=dob, onset_date=onset, mimic=mimic,

@@ -36,7 +36,7 @@ def _chaq(rng: random.Random, day: dt.date, active: bool) -> ChaqCreate:
                       wellbeing_vas_0_100=rng.randint(30, 60) if active else rng.randint(0, 25))
 
 
-def add_treatment_records(index: int, b: dict[str, list[Any]], dob: dt.date) -> None:
+def add_treatment_records(index: int, b: dict[str, list[Any]], dob: dt.date, end: dt.date) -> None:
     """Extend one patient's records in place: weight and height and a CHAQ at visits, the patient global and
     painful sites at visits, infusions and their checks on bisphosphonates, care-plan items."""
     rng = random.Random(index * 7919 + 17)
@@ -59,7 +59,7 @@ def add_treatment_records(index: int, b: dict[str, list[Any]], dob: dt.date) -> 
         if course.drug_class == "bisphosphonate" and course.start is not None:
             b.setdefault("checks", []).append(ClinicalCheckCreate(kind="dental_review", date=course.start,
                                                                   outcome="satisfactory"))
-            stop = course.stop or (course.start + dt.timedelta(days=365))
+            stop = min(course.stop or (course.start + dt.timedelta(days=365)), end)  # never after the cohort end
             day = course.start
             while day <= stop and len(b.setdefault("infusions", [])) < 4:
                 b["infusions"].append(InfusionCreate(drug=course.drug, date=day,

@@ -251,11 +251,12 @@ class ProcedureCreate(Entry):
     indication: str = Field(min_length=3, max_length=400)
     outcome: str | None = Field(default=None, max_length=4000)
 
-    @model_validator(mode="after")
-    def _known_bone(self) -> ProcedureCreate:
-        if self.site is not None and self.site not in bone_sites():
-            raise ValueError(f"site {self.site!r} is not in the bone-site catalogue; accepted ids e.g. femur, T7")
-        return self
+    @field_validator("site")
+    @classmethod
+    def _known_bone(cls, v: str | None) -> str | None:
+        if v is not None and v not in bone_sites():
+            raise ValueError(f"site {v!r} is not in the bone-site catalogue; accepted ids e.g. femur, T7")
+        return v
 
 
 class FlareReviewCreate(Entry):

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cnocare.records.accounts.models import ApiToken, User
@@ -78,18 +78,6 @@ def require_own_token_rights(by: Principal) -> None:
         raise Forbidden("an API token cannot create API tokens; sign in to create one")
     if by.must_change_password:
         raise Forbidden("change your one-time password before creating API tokens")
-
-
-def revoke_all_tokens(*, db_session: Session, user_id: int, why: str, by: Principal | None = None) -> int:
-    """Revoke every live token of an account (deactivation, password change); returns how many."""
-    live = list(db_session.scalars(select(ApiToken.id).where(ApiToken.user_id == user_id,
-                                                            ApiToken.revoked_at.is_(None))))
-    if live:
-        db_session.execute(update(ApiToken).where(ApiToken.id.in_(live)).values(revoked_at=utcnow()))
-        record_event(db_session=db_session, action="void", principal=by, record_type="api_token",
-                     record_id=",".join(map(str, live))[:64], fields=["revoked_at"],
-                     detail=f"{len(live)} API token(s) of user {user_id} revoked: {why}")
-    return len(live)
 
 
 def list_api_tokens(*, db_session: Session, user_id: int) -> list[ApiToken]:

@@ -13,7 +13,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from cnocare.records.accounts.models import User, user_centres, user_patients
+from cnocare.records.accounts.revocation import revoke_all_tokens
 from cnocare.records.accounts.schemas import UserCreate, UserRead, UserUpdate, _check_links
+from cnocare.records.accounts.sessions import end_all_sessions
 from cnocare.records.audit.service import record_event
 from cnocare.records.clock import utcnow
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError
@@ -161,8 +163,6 @@ def update_user(*, db_session: Session, user_id: int, data: UserUpdate | Mapping
             setattr(user, name, touched[name])
     _set_links(db_session, user.id, touched.get("centre_ids"), touched.get("patient_ids"))
     if touched.get("is_active") is False:
-        from cnocare.records.accounts.api_tokens import revoke_all_tokens
-        from cnocare.records.accounts.sessions import end_all_sessions
         end_all_sessions(db_session=db_session, user_id=user.id, commit=False)
         # Reactivating later must not revive them: revoked is final.
         revoke_all_tokens(db_session=db_session, user_id=user.id, why="account deactivated", by=by)
@@ -184,8 +184,6 @@ def _check_links_or_refuse(role: str, centre_ids: list[Any] | None, patient_ids:
 def set_password(*, db_session: Session, user: User, new_password: str, by: Principal | None = None,
                  settings: SecuritySettings | None = None, commit: bool = True) -> None:
     """Replace the password (policy checked), clear the lockout, and sign out every other session."""
-    from cnocare.records.accounts.sessions import end_all_sessions
-
     _policy_checked(new_password, user.username)
     user.password_hash = hash_password(new_password, settings=settings)
     user.password_changed_at = utcnow()
@@ -193,8 +191,6 @@ def set_password(*, db_session: Session, user: User, new_password: str, by: Prin
     user.failed_login_count = 0
     user.locked_until = None
     end_all_sessions(db_session=db_session, user_id=user.id, commit=False)
-    from cnocare.records.accounts.api_tokens import revoke_all_tokens
-
     revoke_all_tokens(db_session=db_session, user_id=user.id, why="password changed", by=by)
     record_event(db_session=db_session, action="update", principal=by, user_id=user.id, username=user.username,
                  role=user.role, record_type="user", record_id=user.id, fields=["password"])
