@@ -40,6 +40,9 @@ class SecuritySettings(BaseSettings):
     database_url: str | None = None
     # The site formulary (docs/formulary.md): the only source of doses. Unset: no dose is calculated.
     formulary_path: Path | None = None
+    # The site's own default reference intervals for results without the laboratory's range
+    # (docs/reference-intervals.md); unset: the bundled, cited table.
+    reference_intervals_path: Path | None = None
     # Site definitions for measures whose published rules were not verified (labelled unverified).
     rai_grading_path: Path | None = None
     pedcno_definition_path: Path | None = None

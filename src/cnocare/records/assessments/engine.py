@@ -6,9 +6,12 @@ absent; then snapshots say so instead of pretending nothing was found.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from cnocare.clinical.case import Case
+from cnocare.knowledge.reference_intervals import ReferenceTable, load_reference_intervals
+from cnocare.security.settings import get_settings
 
 ENGINE = "cnocare.clinical.assess"
 UNAVAILABLE = "unavailable"
@@ -25,8 +28,17 @@ def assess_to_json(case: Case) -> tuple[dict[str, Any], str]:
                  "instruments": [], "subtype": None, "workup": None,
                  "warnings": ["the clinical assessment engine is not installed; nothing was assessed"]},
                 UNAVAILABLE)
-    result: dict[str, Any] = assess_case(case).model_dump(mode="json")
+    result: dict[str, Any] = assess_case(case, reference_intervals=site_reference_intervals()).model_dump(
+        mode="json")
     return result, ENGINE
+
+
+@cache
+def site_reference_intervals() -> ReferenceTable | None:
+    """The site's own default reference intervals (CNOCARE_REFERENCE_INTERVALS_PATH), validated once; None:
+    the bundled, cited table."""
+    path = get_settings().reference_intervals_path
+    return load_reference_intervals(path) if path else None
 
 
 def red_flags(assessment: dict[str, Any]) -> list[dict[str, Any]]:
