@@ -9,11 +9,13 @@ from cnocare.clinical.criteria import bristol, eular_acr, jansson, nbods
 from cnocare.knowledge.activity import chaq_definition
 from cnocare.knowledge.catalogue import sources
 from cnocare.knowledge.catalogue import validate_all as catalogue_validate_all
+from cnocare.knowledge.education import education_library
 from cnocare.knowledge.followup import default_followup_rules
 from cnocare.knowledge.instruments import InstrumentDefinition
 from cnocare.knowledge.medicines import medicine_catalogue
 from cnocare.knowledge.reference_intervals import default_reference_intervals
 from cnocare.knowledge.treatment import carra_plans
+from cnocare.knowledge.triage import triage_rules
 from cnocare.knowledge.workup import test_definitions
 
 INSTRUMENT_MODULES = (bristol, jansson, nbods, eular_acr)
@@ -48,6 +50,8 @@ def validate_all() -> None:
     carra_plans()
     chaq_definition()
     default_followup_rules()
+    triage_rules()
+    education_library()
 
 
 def catalogue() -> tuple[InstrumentInfo, ...]:
