@@ -22,6 +22,8 @@ LABELS: dict[str, str] = {
     "severity_0_10": "Severity (0–10)",
     "temperature_max_c": "Highest temperature (°C)",
     "date_of_birth": "Date of birth",
+    "status": "Status in the clinic's care",
+    "status_date": "Date of discharge, transfer or death",
     "mrn": "MRN (hospital number)",
     "whole_body": "Whole-body study",
     "on_antibiotics": "On antibiotics at biopsy",
