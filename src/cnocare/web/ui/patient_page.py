@@ -17,7 +17,7 @@ from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
 from cnocare.web.services import visible_patient
-from cnocare.web.timeline import timeline
+from cnocare.web.timeline import timeline, voided_records
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.render import page
 
@@ -91,7 +91,8 @@ def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: s
     return page(request, "patients/page.html", {
         "chart": chart, "patient": chart.patient, "centre": chart.centre, "as_of": day,
         "as_of_text": as_of or "", "imaging_dates": dates, "age": age_text(chart, day or dt.date.today()),
-        "assessment": assessment, "timeline": timeline(chart, available_kinds()),
+        "assessment": assessment, "timeline": timeline(
+            chart, available_kinds(), voided=voided_records(db, patient_id, available_kinds()), as_of=day),
         "skeleton_front": Markup(render_skeleton(case, view="front", as_of=day, id_prefix="sk")),
         "skeleton_back": Markup(render_skeleton(case, view="back", as_of=day, id_prefix="sk")),
         "charts": charts(case, chart, day), "quick_add": QUICK_ADD})
