@@ -181,7 +181,8 @@ def update_patient(request: Request, patient_id: str, user: User, db: Db, form: 
 def _save_patient(db: Any, patient_id: str, fields: tuple[Any, ...], data: dict[str, Any], version: int,
                   user: Any, reason: str) -> None:
     for f in fields:  # a cleared optional field is sent as None so it really clears
-        data.setdefault(f.name, None)
+        if PatientCreate.model_fields[f.name].default is None:  # not status: it is never empty
+            data.setdefault(f.name, None)
     patients.update_patient(db_session=db, patient_id=patient_id, changes=data, expected_version=version,
                             actor=principal(user).actor, reason=reason)
     db.commit()
