@@ -153,7 +153,7 @@ def _write(kind: RecordKind, db: Any, patient: Any, record: Any, fields: tuple[A
 
 
 def _saved(request: Request, kind: RecordKind, patient: Any, saved: Any, message: str) -> Response:
-    warnings = plausibility_warnings(kind.slug, saved.model_dump())
+    warnings = plausibility_warnings(kind, saved.model_dump(), patient.sex)
     message += "" if not warnings else " Please check: " + " ".join(warnings)
     return redirect(request, f"/patients/{patient.id}#timeline", flash=message)
 
