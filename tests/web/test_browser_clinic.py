@@ -18,7 +18,8 @@ def instrument(page: Any, instrument_id: str) -> Any:
 
 
 def item_value(page: Any, instrument_id: str, item_label: str) -> str:
-    row = instrument(page, instrument_id).locator("tr", has=page.locator(f'td:text-is("{item_label}")'))
+    # By the item's id (its label is the instrument's own wording, which the core may refine).
+    row = instrument(page, instrument_id).locator(f'tr[data-item="{item_label.replace(" ", "_")}"]')
     return str(row.locator("td").nth(1).text_content()).strip()
 
 
@@ -43,7 +44,9 @@ def save_lesion(page: Any, *, new_study: bool) -> None:
     if new_study:
         page.get_by_label("Study date").fill("2026-03-02")
         page.get_by_label("Modality").select_option("mri")
-    page.get_by_label("marrow oedema").check()
+        # Whole body: the core reads "clavicle alone" only from a study that looked at every bone.
+        page.get_by_label("Whole-body study").select_option("yes")
+    page.get_by_role("group", name="Findings", exact=True).get_by_label("marrow oedema").check()
     page.get_by_role("button", name="Save lesion").click()
     page.wait_for_selector("#patient-title")
 
