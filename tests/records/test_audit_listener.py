@@ -67,7 +67,7 @@ def test_registering_a_patient_records_who_from_where_and_the_field_names(db_ses
     (event,) = _events(db_session, patient_id=patient_id, record_type="patient")
     assert (event.action, event.username, event.user_id, event.role) == ("create", "ada", 7, "clinician")
     assert (event.ip, event.user_agent) == ("198.51.100.4", "Probe/1")
-    assert event.fields == sorted(["centre_id", "date_of_birth", "hospital_number", "name", "sex"])
+    assert event.fields == sorted(["centre_id", "date_of_birth", "hospital_number", "name", "sex", "status"])
     assert "Iris" not in repr([getattr(event, c) for c in ("fields", "detail", "record_id")])
 
 

@@ -44,10 +44,12 @@ def test_every_catalogue_bone_is_present_in_the_union_of_both_views() -> None:
     assert union == catalogue_keys()
 
 
-def test_every_bone_is_a_keyboard_button_with_a_name_and_a_title() -> None:
+def test_every_bone_is_a_keyboard_button_with_a_name_and_a_title_and_each_view_one_tab_stop() -> None:
     for view in ("front", "back"):
-        for g in bones(parse(render_skeleton(None, view=view))):
-            assert g.get("tabindex") == "0"
+        found = bones(parse(render_skeleton(None, view=view)))
+        assert [g.get("tabindex") for g in found].count("0") == 1  # the arrow keys move between bones
+        for g in found:
+            assert g.get("tabindex") in ("0", "-1")
             assert g.get("role") == "button"
             assert g.get("aria-label", "").strip()
             title = g.find(f"{NS}title")
@@ -163,3 +165,32 @@ def test_unknown_view_and_unusable_id_prefix_are_refused() -> None:
         render_skeleton(None, view="side")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="id_prefix"):
         render_skeleton(None, view="front", id_prefix="1 bad")
+
+
+def segment_case(segment: str | None) -> Case:
+    lesion = {"site": "femur", "side": "left", "activity": "active"}
+    if segment is not None:
+        lesion["segment"] = segment
+    return Case.model_validate({"case_id": "seg", "patient": {"sex": "female", "age_years": 9},
+                                "imaging": [{"date": "2026-03-02", "modality": "mri", "lesions": [lesion]}]})
+
+
+def test_a_distal_metaphysis_lesion_paints_that_segment_and_not_the_whole_femur() -> None:
+    femur = bone(parse(render_skeleton(segment_case("distal_metaphysis"), view="front")), "femur", "left")
+    fills = {c.get("data-segment"): c.get("fill") for c in femur if c.get("data-segment")}
+    assert list(fills) == ["proximal_epiphysis", "proximal_metaphysis", "diaphysis", "distal_metaphysis",
+                           "distal_epiphysis"]
+    assert fills["distal_metaphysis"] == "#c62828"
+    assert {fills[s] for s in fills if s != "distal_metaphysis"} == {"#f3efe6"}
+    assert femur.get("aria-label") == "Left femur: new active lesion (MRI 2026-03-02) (distal metaphysis)"
+
+
+def test_a_lesion_without_a_segment_still_paints_the_whole_bone() -> None:
+    femur = bone(parse(render_skeleton(segment_case(None), view="front")), "femur", "left")
+    assert {c.get("fill") for c in femur if c.get("data-segment")} == {"#c62828"}
+
+
+def test_each_view_is_labelled_front_or_back() -> None:
+    for view, label in (("front", "Front"), ("back", "Back")):
+        root = parse(render_skeleton(None, view=view))
+        assert [t.text for t in root.iter(f"{NS}text") if t.get("class") == "view-label"] == [label]

@@ -93,19 +93,23 @@ def test_the_patient_list_shows_ages_and_sorts_by_age_either_way(browser_page: A
     def names() -> list[str]:
         return [str(t).strip() for t in page.locator("tbody tr td:first-child").all_text_contents()]
 
+    def sort_by(column: str) -> None:  # wait for the sorted page: reading rows mid-load finds none
+        with page.expect_navigation():
+            page.get_by_role("link", name=column).click()
+
     def age_of(name: str) -> str:
         row = page.locator("tbody tr", has=page.get_by_role("link", name=name))
         return str(row.locator("td").nth(3).text_content()).strip()
 
     assert names() == ["Sortable Baby", "Sortable Mid", "Sortable Teen"]  # by name
     assert age_of("Sortable Teen").startswith("13 years") and age_of("Sortable Baby").startswith("6 months")
-    page.get_by_role("link", name="Age").click()
+    sort_by("Age")
     assert names() == ["Sortable Baby", "Sortable Mid", "Sortable Teen"]
     assert page.locator('th[aria-sort="ascending"]').text_content().startswith("Age")
-    page.get_by_role("link", name="Age").click()
+    sort_by("Age")
     assert names() == ["Sortable Teen", "Sortable Mid", "Sortable Baby"]
     assert page.locator('th[aria-sort="descending"]').text_content().startswith("Age")
-    page.get_by_role("link", name="Name").click()
+    sort_by("Name")
     assert names() == ["Sortable Baby", "Sortable Mid", "Sortable Teen"]
 
 

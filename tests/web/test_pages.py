@@ -117,7 +117,7 @@ def _edit(client: TestClient, url: str, version: str, **data: object) -> object:
     return client.post(url, data={"csrf_token": token, "version": version, **data}, follow_redirects=False)
 
 
-def test_a_stale_edit_is_refused_showing_who_changed_it_and_both_values(ada: TestClient, clinic: Clinic) -> None:
+def test_a_stale_edit_of_the_same_field_asks_which_value_to_keep(ada: TestClient, clinic: Clinic) -> None:
     patient_id = new_patient(ada, clinic)
     form_post(ada, f"/patients/{patient_id}/notes/new", date="2026-03-02", text="first words")
     timeline = ada.get(f"/patients/{patient_id}").text
@@ -127,8 +127,9 @@ def test_a_stale_edit_is_refused_showing_who_changed_it_and_both_values(ada: Tes
     second = _edit(ada, edit_url, "1", date="2026-03-02", text="my words", reason="typing error")
     assert second.status_code == 409  # type: ignore[attr-defined]
     text = second.text  # type: ignore[attr-defined]
-    assert "changed by ada" in text and "Nothing was saved" in text
-    assert "my words" in text and "colleague&#39;s words" in text
+    assert "ada saved a change to this record" in text and "Nothing has been saved yet" in text
+    assert 'name="mine-text" value="my words"' in text and 'name="theirs-text" value="colleague&#39;s words"' in text
+    assert edit_url.split("/")[-2] not in text.split('<form', 1)[0]  # no record id in the message
     assert "colleague&#39;s words" in ada.get(f"/patients/{patient_id}").text
 
 
@@ -140,7 +141,8 @@ def test_an_edit_without_a_reason_is_refused(ada: TestClient, clinic: Clinic) ->
     assert "say why the record is changed" in edit.text  # type: ignore[attr-defined]
 
 
-def test_voiding_a_record_takes_it_off_the_timeline(ada: TestClient, clinic: Clinic) -> None:
+def test_voiding_a_record_strikes_it_through_on_the_timeline_without_edit_links(ada: TestClient,
+                                                                               clinic: Clinic) -> None:
     patient_id = new_patient(ada, clinic)
     form_post(ada, f"/patients/{patient_id}/medicines/new", drug="naproxen", drug_class="nsaid",
               start="2026-03-02")
@@ -149,7 +151,9 @@ def test_voiding_a_record_takes_it_off_the_timeline(ada: TestClient, clinic: Cli
     refused = _edit(ada, void_url, "1", reason="")
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert _edit(ada, void_url, "1", reason="wrong patient").status_code == 303  # type: ignore[attr-defined]
-    assert "naproxen" not in ada.get(f"/patients/{patient_id}").text
+    timeline = timeline_of(ada.get(f"/patients/{patient_id}").text)
+    assert re.search(r"<del>.*naproxen.*</del>.*voided by ada on .*: wrong patient", timeline)
+    assert void_url not in timeline and void_url.replace("/void", "/history") in timeline
 
 
 def test_an_imaging_study_may_leave_the_side_of_a_paired_bone_unreported(ada: TestClient, clinic: Clinic) -> None:

@@ -10,6 +10,7 @@ from tests.web.conftest import Clinic, csrf_of, new_patient
 from cnocare.records import versioned, writes
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
+from cnocare.records.patients.service import get_patient, update_patient
 
 TODAY = dt.date.today()
 
@@ -86,3 +87,16 @@ def test_the_json_api_gives_step_up_schedule_flares_and_refuses_a_dose_without_a
     assert refused.status_code == 409 and "no site formulary" in refused.text
     openapi = ada.get("/openapi.json").json()["paths"]
     assert {"/api/v1/patients/{patient_id}/step-up", "/api/v1/patients/{patient_id}/doses"} <= set(openapi)
+
+
+def test_the_worklist_leaves_out_a_patient_who_is_not_active(ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic, name="Dora Discharged")
+    with transaction(clinic.app.state.web.sessions) as db:
+        writes.add(KINDS["medicines"], db_session=db, patient_id=pid, actor="setup",
+                   data={"drug": "methotrexate", "start": TODAY - dt.timedelta(days=40)})
+    assert "Dora Discharged" in ada.get("/worklist?within_days=60").text
+    with transaction(clinic.app.state.web.sessions) as db:
+        version = get_patient(db_session=db, patient_id=pid).row_version
+        update_patient(db_session=db, patient_id=pid, expected_version=version, actor="setup",
+                       changes={"status": "discharged", "status_date": TODAY})
+    assert "Dora Discharged" not in ada.get("/worklist?within_days=60").text

@@ -236,6 +236,7 @@ def _assessments(connection: Connection, tables: dict[str, Table], found: _Found
     summaries = {row.patient_id: row for row in connection.execute(select(tables["patient_summaries"]))}
     latest: dict[str, Any] = {}
     snapshots: dict[int, Any] = {}
+    # created_at: _recompute assesses as of the snapshot's own day
     for row in connection.execute(select(a.id, a.patient_id, a.content_hash, a.engine, a.red_flag_count,
                                          a.urgent_red_flag_count, a.created_at)
                                   .order_by(a.patient_id, a.created_at, a.id)):

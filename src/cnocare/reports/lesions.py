@@ -56,6 +56,8 @@ class LesionState:
     study_id: str | None = None
     first_seen: dt.date | None = None
     notes: tuple[str, ...] = ()
+    # The segments the deciding study reports ("whole" when a lesion names none): the map paints these.
+    segments: tuple[str, ...] = ()
 
     @property
     def evidence(self) -> str | None:
@@ -118,7 +120,9 @@ def _state_for(key: BoneKey, studies: list[ImagingStudy], latest_date: dt.date |
             continue
         state: State
         notes: tuple[str, ...] = ()
+        segments: tuple[str, ...] = ()
         if here:
+            segments = tuple(dict.fromkeys(lesion.segment or "whole" for lesion in here))
             first_seen = first_seen or study.date
             state = _activity(here)
             seen_earlier = any(d < study.date for d in seen_on)
@@ -131,7 +135,7 @@ def _state_for(key: BoneKey, studies: list[ImagingStudy], latest_date: dt.date |
             state = "resolved" if first_seen is not None else "none"
         result = LesionState(site=site, side=side, state=state, date=study.date, modality=study.modality,
                              whole_body=is_whole_body(study), study_id=study.id, first_seen=first_seen,
-                             notes=notes)
+                             notes=notes, segments=segments)
     return result
 
 

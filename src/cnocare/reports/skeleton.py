@@ -61,18 +61,35 @@ def _new_marker(x: float, y: float) -> str:
             f' stroke-width="2.2"/><circle cx="{num(x)}" cy="{num(y)}" r="1.6" fill="#111111"/>')
 
 
+def _painted(segments: tuple[str, ...], state: LesionState) -> set[str] | None:
+    """The segments of a long bone the lesion state paints; None: the whole bone."""
+    if not segments or state.state == "none" or not state.segments or "whole" in state.segments:
+        return None
+    return set(state.segments)
+
+
 def _bone(key: BoneKey, state: LesionState, view: View, element_id: str,
-          pattern_ids: dict[str, str]) -> str:
+          pattern_ids: dict[str, str], focusable: bool) -> str:
     site, side = key
     shapes = shapes_for(site, side, view)
-    name = f"{bone_label(site, side)}: {state.summary}"
+    segments = LAYOUT[site].segments
+    painted = _painted(segments, state)
+    where = f" ({', '.join(s.replace('_', ' ') for s in state.segments)})" if painted else ""
+    name = f"{bone_label(site, side)}: {state.summary}{where}"
     tooltip = name + "".join(f". Note: {note}" for note in state.notes)
-    paint = attrs(**_state_style(state.state, pattern_ids))
-    body = "".join(shape.svg(paint) for shape in shapes)
+    paint, plain = attrs(**_state_style(state.state, pattern_ids)), attrs(**_NONE_STYLE)
+    if segments:  # a long bone: each part names its segment, painted only where the lesion is
+        body = "".join(shape.svg((paint if painted is None or segment in painted else plain)
+                                 + attrs(data_segment=segment))
+                       for shape, segment in zip(shapes, segments, strict=True))
+    else:
+        body = "".join(shape.svg(paint) for shape in shapes)
+    marked = shapes if painted is None else tuple(s for s, g in zip(shapes, segments, strict=True) if g in painted)
     if state.state == "new":
-        body += _new_marker(*centre(shapes))
+        body += _new_marker(*centre(marked or shapes))
+    # One tab stop per view (roving tabindex): the arrow keys move between bones (web/static/app.js).
     head = attrs(class_=f"bone bone--{state.state}", id=element_id, data_site=site, data_side=side,
-                 data_state=state.state, tabindex="0", role="button", aria_label=name)
+                 data_state=state.state, tabindex="0" if focusable else "-1", role="button", aria_label=name)
     return f"<g{head}><title>{text(tooltip)}</title>{body}</g>"
 
 
@@ -131,7 +148,10 @@ def render_skeleton(case: Case | None, *, view: View, as_of: dt.date | None = No
     keys = [k for k in bone_keys() if view in LAYOUT[k[0]].views]
     last = DRAW_LAST[view]
     keys.sort(key=lambda k: last.index(k[0]) + 1 if k[0] in last else 0)  # stable: catalogue order kept
-    bones = "".join(_bone(k, states[k], view, f"{base}-{k[0]}-{k[1]}", pattern_ids) for k in keys)
+    # The tab stop: the first bone with a lesion, else the first bone drawn.
+    first = next((k for k in keys if states[k].state != "none"), keys[0])
+    bones = "".join(_bone(k, states[k], view, f"{base}-{k[0]}-{k[1]}", pattern_ids, k == first) for k in keys)
+    label = "Front" if view == "front" else "Back"
     return (
         f'<svg{attrs(xmlns=SVG_NS, id=base, class_=f"skeleton-map skeleton-map--{view}", role="group")}'
         f' viewBox="0 0 {num(WIDTH)} {num(height)}" aria-labelledby="{base}-title {base}-desc">'
@@ -141,7 +161,9 @@ def render_skeleton(case: Case | None, *, view: View, as_of: dt.date | None = No
         # No <style> here: the page's CSP forbids inline styles; the focus and cursor rules live in the
         # web app's stylesheet (.skeleton-map .bone ...).
         f'<g aria-hidden="true" font-size="12" fill="#1a1a1a"><text x="8" y="18">{near}</text>'
-        f'<text x="{num(WIDTH - 8)}" y="18" text-anchor="end">{far}</text></g>'
+        f'<text x="{num(WIDTH - 8)}" y="18" text-anchor="end">{far}</text>'
+        f'<text class="view-label" x="{num(WIDTH / 2)}" y="18" text-anchor="middle" font-size="14"'
+        f' font-weight="700">{label}</text></g>'
         f'<g class="skeleton-bones">{bones}</g>'
         + (_legend(pattern_ids) if legend else "")
         + "</svg>"

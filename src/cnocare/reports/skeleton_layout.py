@@ -8,6 +8,7 @@ child (large head, short trunk); it is a map for pointing at bones, not an anato
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -80,21 +81,41 @@ Shape = Rect | Ellipse | Poly
 
 @dataclass(frozen=True)
 class BoneDrawing:
-    """Shapes of one bone (patient's right side for paired bones) and the views that show it."""
+    """Shapes of one bone (patient's right side for paired bones) and the views that show it.
+
+    ``segments``: for a long bone, the catalogue segment each shape is (same order as ``shapes``), so a
+    lesion of the distal metaphysis paints that part only."""
 
     shapes: tuple[Shape, ...]
     views: frozenset[View] = BOTH
+    segments: tuple[str, ...] = ()
+
+
+# Long-bone segments from the proximal end (the first point given) to the distal end; the shaft is cut
+# at a quarter and three quarters of its length (a schematic, not an anatomical, boundary).
+LONG_SEGMENTS = ("proximal_epiphysis", "proximal_metaphysis", "diaphysis", "distal_metaphysis",
+                 "distal_epiphysis")
+SHAFT_CUTS = (0.0, 0.25, 0.75, 1.0)
 
 
 def long_bone(top: tuple[float, float], bottom: tuple[float, float], half_width: float,
-              knob: float) -> tuple[Shape, ...]:
-    """A shaft between two ends with a rounded knob at each end (epiphyses)."""
+              knob: float, views: frozenset[View] = BOTH) -> BoneDrawing:
+    """A shaft between two ends with a rounded knob at each end (epiphyses); ``top`` is the proximal end.
+    The shaft is drawn as three parts (metaphyses and diaphysis), each its own shape."""
     (x1, y1), (x2, y2) = top, bottom
     length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
     # Unit normal to the shaft, to offset both long edges.
     nx, ny = (y2 - y1) / length * half_width, -(x2 - x1) / length * half_width
-    shaft = Poly(((x1 + nx, y1 + ny), (x2 + nx, y2 + ny), (x2 - nx, y2 - ny), (x1 - nx, y1 - ny)))
-    return (shaft, Ellipse(x1, y1, knob, knob), Ellipse(x2, y2, knob, knob))
+
+    def at(t: float) -> tuple[float, float]:
+        return (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)
+
+    parts: list[Shape] = []
+    for t0, t1 in itertools.pairwise(SHAFT_CUTS):
+        (ax, ay), (bx, by) = at(t0), at(t1)
+        parts.append(Poly(((ax + nx, ay + ny), (bx + nx, by + ny), (bx - nx, by - ny), (ax - nx, ay - ny))))
+    shapes: tuple[Shape, ...] = (Ellipse(x1, y1, knob, knob), *parts, Ellipse(x2, y2, knob, knob))
+    return BoneDrawing(shapes, views, LONG_SEGMENTS)
 
 
 def _ribs() -> tuple[Shape, ...]:
@@ -132,14 +153,16 @@ LAYOUT: dict[str, BoneDrawing] = {
     **_vertebrae(),
     "sacrum": BoneDrawing((Poly(((144, 395), (176, 395), (170, 425), (160, 435), (150, 425))),)),
     "coccyx": BoneDrawing((Poly(((155, 437), (165, 437), (160, 449))),)),
-    "sternum": BoneDrawing((Poly(((152, 200), (168, 200), (166, 216), (165, 276), (160, 284), (155, 276),
-                                  (154, 216))),), FRONT_ONLY),
+    # Narrower than the thoracic vertebrae behind it (x 146-174): T1-T9 keep ten units on each side, over
+    # two thirds of their width, for a click or tap; the sternum stays on top in the middle.
+    "sternum": BoneDrawing((Poly(((155, 200), (165, 200), (164, 216), (164, 276), (160, 284), (156, 276),
+                                  (156, 216))),), FRONT_ONLY),
     "rib": BoneDrawing(_ribs()),
-    "clavicle": BoneDrawing(long_bone((142, 194), (104, 186), 3.5, 4.5)),
+    "clavicle": long_bone((142, 194), (104, 186), 3.5, 4.5),  # proximal = the sternal end
     "scapula": BoneDrawing((Poly(((110, 204), (140, 208), (134, 262), (126, 258), (112, 222))),), BACK_ONLY),
-    "humerus": BoneDrawing(long_bone((98, 200), (82, 298), 5.5, 8)),
-    "radius": BoneDrawing(long_bone((76, 310), (62, 392), 3.2, 4.2)),
-    "ulna": BoneDrawing(long_bone((86, 310), (72, 392), 3.2, 4.2)),
+    "humerus": long_bone((98, 200), (82, 298), 5.5, 8),
+    "radius": long_bone((76, 310), (62, 392), 3.2, 4.2),
+    "ulna": long_bone((86, 310), (72, 392), 3.2, 4.2),
     "carpals": BoneDrawing((Ellipse(67, 402, 10, 6),)),
     "metacarpals": BoneDrawing((Poly(((57, 409), (77, 409), (80, 430), (54, 430))),)),
     "hand_phalanges": BoneDrawing((*_fingers(54.5, 432, 4, 5, 1.5, 20), Rect(46, 414, 5, 16, 2))),
@@ -147,10 +170,10 @@ LAYOUT: dict[str, BoneDrawing] = {
                                 (114, 368), (134, 366))),)),
     "ischium": BoneDrawing((Poly(((124, 438), (136, 444), (136, 462), (128, 472), (118, 462))),)),
     "pubis": BoneDrawing((Poly(((138, 446), (157, 450), (157, 462), (138, 460))),)),
-    "femur": BoneDrawing(long_bone((110, 444), (104, 560), 6.5, 9)),
+    "femur": long_bone((110, 444), (104, 560), 6.5, 9),
     "patella": BoneDrawing((Ellipse(104, 566, 7, 8),), FRONT_ONLY),
-    "tibia": BoneDrawing(long_bone((107, 578), (107, 680), 6, 8)),
-    "fibula": BoneDrawing(long_bone((93, 584), (94, 682), 2.8, 3.8)),
+    "tibia": long_bone((107, 578), (107, 680), 6, 8),
+    "fibula": long_bone((93, 584), (94, 682), 2.8, 3.8),
     "talus": BoneDrawing((Ellipse(104, 698, 9, 6),)),
     "calcaneus": BoneDrawing((Ellipse(106, 710, 10, 5),)),
     "tarsals": BoneDrawing((Rect(92, 716, 22, 8, 2),)),

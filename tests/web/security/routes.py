@@ -134,6 +134,12 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/patients/{patient_id}/{slug}/{record_id}/edit"): act("record:write", "patient"),
     ("GET", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient", consumes=True),
+    ("GET", "/patients/{patient_id}/{slug}/{record_id}/history"): act("record:read", "patient"),
+    # voiding or merging a whole patient: the role that may void records (clinicians, not nurses)
+    ("GET", "/patients/{patient_id}/void"): act("record:void", "patient"),
+    ("POST", "/patients/{patient_id}/void"): act("record:void", "patient", consumes=True),
+    ("GET", "/patients/{patient_id}/merge"): act("record:void", "patient"),
+    ("POST", "/patients/{patient_id}/merge"): act("record:void", "patient", reached=REFUSED_FORM),
 }
 
 

@@ -23,6 +23,12 @@ class PatientRecord(Base):
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date())
     onset_date: Mapped[dt.date | None] = mapped_column(Date())
     diagnosis_date: Mapped[dt.date | None] = mapped_column(Date())
+    # active, discharged, transferred or deceased (schemas.PatientStatus): only an active patient is due
+    # for review, so a discharged mimic is never "overdue".
+    status: Mapped[str] = mapped_column(String(16), server_default="active")
+    status_date: Mapped[dt.date | None] = mapped_column(Date())
+    # Set when this patient was voided as the duplicate of another (patients.merge): where the records went.
+    merged_into: Mapped[str | None] = mapped_column(String(36))
     # Lower-cased "name hospital-number", so the list search needs no per-row function call.
     search_key: Mapped[str] = mapped_column(String(270), index=True)
     row_version: Mapped[int] = mapped_column()

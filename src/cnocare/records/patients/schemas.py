@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cnocare.clinical.vocabulary import Sex
 from cnocare.records.clock import UtcDateTime
+
+# Where the patient is in the clinic's care; only "active" patients are due for follow-up.
+PatientStatus = Literal["active", "discharged", "transferred", "deceased"]
 
 
 class PatientCreate(BaseModel):
@@ -20,6 +23,9 @@ class PatientCreate(BaseModel):
     onset_date: dt.date | None = Field(default=None, description="Date the bone symptoms began")
     diagnosis_date: dt.date | None = Field(default=None, description="End of the diagnostic window the criteria "
                                            "read; default: the first disease-modifying treatment")
+    status: PatientStatus = "active"
+    status_date: dt.date | None = Field(default=None, description="When the patient was discharged, "
+                                        "transferred or died (required for those statuses)")
 
     @field_validator("name")
     @classmethod
@@ -48,6 +54,8 @@ class PatientUpdate(BaseModel):
     date_of_birth: dt.date | None = None
     onset_date: dt.date | None = None
     diagnosis_date: dt.date | None = None
+    status: PatientStatus | None = None
+    status_date: dt.date | None = None
 
     @field_validator("name")
     @classmethod
@@ -84,6 +92,7 @@ class PatientRead(PatientCreate):
 
         self.warnings = name_warnings(self.name)
         return self
+    merged_into: str | None = None
 
 
 class PatientRevisionRead(BaseModel):
@@ -108,7 +117,9 @@ class PatientListItem(BaseModel):
     urgent_red_flag_count: int
     next_review_due: dt.date | None
     last_visit_date: dt.date | None
-    overdue: bool | None = Field(description="None when no 'today' was given")
+    status: PatientStatus = "active"
+    overdue: bool | None = Field(description="None when no 'today' was given; never for a patient who "
+                                 "is not active")
 
 
 class PatientSearchResult(BaseModel):

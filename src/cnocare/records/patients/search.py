@@ -41,7 +41,8 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
     ``within_centres`` / ``within_patients`` narrow the search to what the caller may see (staff: their
     centres; families: their linked patients), so totals and paging count only visible patients.
 
-    Overdue = ``next_review_due`` before ``today``; the caller passes today (the records layer is
+    Overdue = an active patient (not discharged, transferred or deceased) whose ``next_review_due`` is
+    before ``today``; the caller passes today (the records layer is
     not the place to decide the clinic's time zone).
     """
     _check_search_text(text)
@@ -70,7 +71,7 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
     if red_flags_only:
         query = query.where(PatientSummary.red_flag_count > 0)
     if overdue_only:
-        query = query.where(PatientSummary.next_review_due < today)
+        query = query.where(PatientSummary.next_review_due < today, PatientRecord.status == "active")
     total = db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db_session.execute(query.order_by(_order(sort, descending), PatientRecord.name, PatientRecord.id)
                               .limit(limit).offset(offset))
@@ -84,7 +85,8 @@ def search_patients(*, db_session: Session, text: str | None = None, centre_id: 
             red_flag_count=summary.red_flag_count if summary else 0,
             urgent_red_flag_count=summary.urgent_red_flag_count if summary else 0,
             next_review_due=due, last_visit_date=summary.last_visit_date if summary else None,
-            overdue=None if today is None else (due is not None and due < today)))
+            status=patient.status,
+            overdue=None if today is None else (due is not None and due < today and patient.status == "active")))
     return PatientSearchResult(total=total, items=items)
 
 

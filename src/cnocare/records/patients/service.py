@@ -132,7 +132,8 @@ def _as_dict(data: BaseModel | Mapping[str, Any], schema: type[BaseModel]) -> di
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     """Schema rules, then the Case ``Patient`` rules, so the clinical limits live in one place."""
     checked = _as_dict(fields, PatientCreate)
-    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date", "diagnosis_date"))
+    refuse_impossible_dates(checked, past_events=("date_of_birth", "onset_date", "diagnosis_date", "status_date"))
+    _check_status(checked)
     try:
         Patient(sex=checked["sex"], date_of_birth=checked["date_of_birth"], onset_date=checked["onset_date"],
                 diagnosis_date=checked["diagnosis_date"])
@@ -143,6 +144,15 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
         raise RecordValidationError.single("onset_date", onset, f"before the date of birth {dob}; accepted: "
                                            "on or after the date of birth")
     return checked
+
+
+def _check_status(fields: dict[str, Any]) -> None:
+    status, when, dob = fields["status"], fields["status_date"], fields["date_of_birth"]
+    if status != "active" and when is None:
+        raise RecordValidationError.single("status_date", when, f"say when the patient was {status}")
+    if when is not None and dob is not None and when < dob:
+        raise RecordValidationError.single("status_date", when, f"before the date of birth {dob}; accepted: "
+                                           "on or after the date of birth")
 
 
 def _check_centre_and_number(db_session: Session, fields: dict[str, Any], patient_id: str | None) -> None:

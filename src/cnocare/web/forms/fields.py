@@ -22,6 +22,8 @@ LABELS: dict[str, str] = {
     "severity_0_10": "Severity (0–10)",
     "temperature_max_c": "Highest temperature (°C)",
     "date_of_birth": "Date of birth",
+    "status": "Status in the clinic's care",
+    "status_date": "Date of discharge, transfer or death",
     "mrn": "MRN (hospital number)",
     "whole_body": "Whole-body study",
     "on_antibiotics": "On antibiotics at biopsy",
@@ -52,14 +54,27 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     form_errors: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # field name -> label, for the error summary
 
     @property
     def ok(self) -> bool:
         return not self.errors and not self.form_errors
 
 
+# A unit or scale at the end of a field name is shown in brackets: "pain_0_10" -> "Pain (0–10)".
+SUFFIXES = (("_0_10", "0–10"), ("_weeks", "weeks"), ("_days", "days"), ("_months", "months"),
+            ("_years", "years"), ("_mg", "mg"), ("_c", "°C"))
+WORDS = {"physician_global": "physician global assessment"}
+
+
 def label_for(name: str) -> str:
-    return LABELS.get(name, name.replace("_", " ").capitalize())
+    if name in LABELS:
+        return LABELS[name]
+    for suffix, unit in SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name[: -len(suffix)]
+            return f"{WORDS.get(stem, stem.replace('_', ' ')).capitalize()} ({unit})"
+    return name.replace("_", " ").capitalize()
 
 
 def choice_label(value: str) -> str:
@@ -133,7 +148,7 @@ def _parse_number(text: str) -> float | int:
 
 def parse_form(fields: tuple[Field, ...], form: FormData | dict[str, Any]) -> tuple[dict[str, Any], FormState]:
     """Typed data for the schema plus the state to re-render; every unreadable field gets a message."""
-    state = FormState()
+    state = FormState(labels={f.name: f.label for f in fields})
     data: dict[str, Any] = {}
     for f in fields:
         if f.widget == "multi":
@@ -153,7 +168,7 @@ def parse_form(fields: tuple[Field, ...], form: FormData | dict[str, Any]) -> tu
             continue
         if text == "":
             if f.required:
-                state.errors[f.name] = f"{f.label} is required"
+                state.errors[f.name] = "required: please fill this in"
             continue
         try:
             data[f.name] = _convert(f, text)

@@ -16,10 +16,54 @@
     window.location.assign(url + (url.indexOf("?") >= 0 ? "&" : "?") + params.toString());
   }
 
+  // One tab stop per view: the arrow keys move to the nearest bone in that direction (Home/End: the
+  // first and last bone), and the bone reached becomes the view's tab stop (a "roving tabindex").
+  var ARROWS = {ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0]};
+
+  function middle(el) {
+    var r = el.getBoundingClientRect();
+    return [r.left + r.width / 2, r.top + r.height / 2];
+  }
+
+  function nearest(bone, bones, direction) {
+    var from = middle(bone), best = null, bestScore = Infinity;
+    Array.prototype.forEach.call(bones, function (other) {
+      if (other === bone) { return; }
+      var to = middle(other), dx = to[0] - from[0], dy = to[1] - from[1];
+      var along = dx * direction[0] + dy * direction[1];
+      var across = Math.abs(dx * direction[1] - dy * direction[0]);
+      if (along <= 0) { return; }
+      var score = along + 2 * across;
+      if (score < bestScore) { bestScore = score; best = other; }
+    });
+    return best;
+  }
+
+  function moveTo(bones, from, to) {
+    if (!to) { return; }
+    from.setAttribute("tabindex", "-1");
+    to.setAttribute("tabindex", "0");
+    to.focus();
+  }
+
   function wireSkeleton(container) {
     var bones = container.querySelectorAll("[data-site]");
+    Array.prototype.forEach.call(container.querySelectorAll("svg"), function (svg) {
+      var inView = svg.querySelectorAll("[data-site]");
+      Array.prototype.forEach.call(inView, function (bone) {
+        bone.addEventListener("keydown", function (event) {
+          var direction = ARROWS[event.key];
+          var target = direction ? nearest(bone, inView, direction)
+            : event.key === "Home" ? inView[0] : event.key === "End" ? inView[inView.length - 1] : null;
+          if (direction || target) {
+            event.preventDefault();
+            moveTo(inView, bone, target);
+          }
+        });
+      });
+    });
     Array.prototype.forEach.call(bones, function (bone) {
-      if (!bone.hasAttribute("tabindex")) { bone.setAttribute("tabindex", "0"); }
+      if (!bone.hasAttribute("tabindex")) { bone.setAttribute("tabindex", "-1"); }
       if (!bone.hasAttribute("role")) { bone.setAttribute("role", "button"); }
       bone.addEventListener("click", function (event) {
         event.preventDefault();

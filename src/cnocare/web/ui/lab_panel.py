@@ -16,6 +16,7 @@ from cnocare.web.context import Db
 from cnocare.web.forms.fields import Field, FormState, parse_form
 from cnocare.web.forms.record_forms import unit_hint
 from cnocare.web.forms.warnings import plausibility_warnings
+from cnocare.web.forms.wording import clinic_message, locate
 from cnocare.web.services import principal, visible_patient
 from cnocare.web.ui.deps import CheckedForm, User
 from cnocare.web.ui.render import page, redirect
@@ -79,14 +80,14 @@ def save_blood_count(request: Request, patient_id: str, user: User, db: Db, form
                                                                            "reference_high") else p["field"]
                         state.errors.setdefault(name, str(p["message"]))
                     continue
-                warnings += plausibility_warnings("labs", saved.model_dump())
+                warnings += plausibility_warnings(KINDS["labs"], saved.model_dump(), patient.sex)
             if not state.ok:
                 raise RecordValidationError([])
         db.commit()
     except RecordValidationError as exc:
         db.rollback()
         for p in exc.errors:  # whole-case problems (e.g. dated before birth)
-            state.form_errors.append(f"{p['field']}: {p['message']}")
+            state.form_errors.append(clinic_message(None, locate(str(p["field"]), str(p["message"]), {})[1], {}))
         if state.ok:
             state.form_errors.append("nothing was saved")
         return _render(request, patient, state, 422)

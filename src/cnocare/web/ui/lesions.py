@@ -84,9 +84,10 @@ def add_lesion(request: Request, patient_id: str, user: User, db: Db, form: Chec
     lesion = {k: v for k, v in lesion.items() if v is not None and v != ()}
     choice = form_text(form, "study")
     if choice == NEW_STUDY:
-        for name in ("study_date", "study_modality"):
+        for name, message in (("study_date", "give the date of the new study"),
+                              ("study_modality", "choose how the new study was made")):
             if name not in study_data and name not in state.errors:
-                state.errors[name] = "needed for a new study"
+                state.errors[name] = message
     if not state.ok:
         return _render(request, patient, studies, state, 422)
     actor = principal(user).actor

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from cnocare.records.assessments.engine import assess_to_json
+from cnocare.records.assessments.service import snapshot_as_of
 from cnocare.records.casebuilder import build_case
 from cnocare.records.chart import PatientChart, load_chart
 from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
@@ -17,7 +17,7 @@ from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
 from cnocare.web.services import visible_patient
-from cnocare.web.timeline import timeline
+from cnocare.web.timeline import timeline, voided_records
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.render import page
 
@@ -54,14 +54,21 @@ def age_on(dob: dt.date | None, today: dt.date) -> str | None:
     return f"{years} years"
 
 
+def stored_as_of(db: Any, patient_id: str, as_of: dt.date | None) -> Any:
+    """``?as_of=DAY`` means one thing, on this page and in the API: the assessment as stored at the end of
+    that day (UTC), i.e. the record as it stood then, judged by the instrument versions of then. None
+    when nothing had been stored by then; never re-assessed with today's instruments."""
+    if as_of is None:
+        return None
+    return snapshot_as_of(db_session=db, patient_id=patient_id, when=dt.datetime.combine(as_of, dt.time.max))
+
+
 def assessment_for(db: Any, patient_id: str, as_of: dt.date | None, chart: PatientChart,
-                   case: Any) -> dict[str, Any] | None:
-    """Current: the snapshot every write refreshed. As of a date: assessed now from the records dated
-    up to that day (the course as it stood then)."""
+                   snapshot: Any) -> dict[str, Any] | None:
+    """Current: the snapshot every write refreshed. As of a date: the snapshot stored by then."""
     if as_of is None:
         return chart.latest_snapshot.assessment if chart.latest_snapshot else None
-    assessment, _engine = assess_to_json(case)
-    return assessment
+    return snapshot.assessment if snapshot is not None else None
 
 
 def pain_points(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[tuple[dt.date, float]]:
@@ -86,12 +93,14 @@ def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: s
     chart = load_chart(db_session=db, patient_id=patient_id)
     day = _parse_day(as_of)
     case = build_case(db_session=db, patient_id=patient_id, as_of=day)
-    assessment = assessment_for(db, patient_id, day, chart, case)
+    snapshot = stored_as_of(db, patient_id, day)
+    assessment = assessment_for(db, patient_id, day, chart, snapshot)
     dates = sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging}, reverse=True)
     return page(request, "patients/page.html", {
         "chart": chart, "patient": chart.patient, "centre": chart.centre, "as_of": day,
         "as_of_text": as_of or "", "imaging_dates": dates, "age": age_text(chart, day or dt.date.today()),
-        "assessment": assessment, "timeline": timeline(chart, available_kinds()),
+        "assessment": assessment, "as_of_snapshot": snapshot, "timeline": timeline(
+            chart, available_kinds(), voided=voided_records(db, patient_id, available_kinds()), as_of=day),
         "skeleton_front": Markup(render_skeleton(case, view="front", as_of=day, id_prefix="sk")),
         "skeleton_back": Markup(render_skeleton(case, view="back", as_of=day, id_prefix="sk")),
         "charts": charts(case, chart, day), "quick_add": QUICK_ADD})
@@ -104,6 +113,7 @@ def assessment_fragment(request: Request, patient_id: str, user: User, db: Db,
     visible_patient(db, user, patient_id, "assessment:read")
     chart = load_chart(db_session=db, patient_id=patient_id)
     day = _parse_day(as_of)
-    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
+    snapshot = stored_as_of(db, patient_id, day)
     return page(request, "partials/assessment.html", {
-        "assessment": assessment_for(db, patient_id, day, chart, case), "as_of": day})
+        "assessment": assessment_for(db, patient_id, day, chart, snapshot), "as_of": day,
+        "as_of_snapshot": snapshot})

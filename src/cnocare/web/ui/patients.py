@@ -19,7 +19,8 @@ from cnocare.security import policy
 from cnocare.web.audit import note_listed
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState, fields_from_model, parse_form, values_from_record
-from cnocare.web.forms.problems import apply_problems, conflict_rows
+from cnocare.web.forms.merge import Merge, merged_message, pending_conflicts, resolve_choices, three_way, who_changed
+from cnocare.web.forms.problems import apply_problems
 from cnocare.web.services import principal, visible_patient
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.patient_page import age_on
@@ -97,7 +98,7 @@ def patient_fields(db: Any, me: policy.Principal) -> tuple[Any, ...]:
 
 
 def _render_form(request: Request, state: FormState, fields: tuple[Any, ...], *, patient: Any = None,
-                 conflict: list[dict[str, Any]] | None = None, status_code: int = 200) -> HTMLResponse:
+                 conflict: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
     return page(request, "patients/form.html", {"fields": fields, "state": state, "patient": patient,
                                                  "conflict": conflict}, status_code=status_code)
 
@@ -143,29 +144,59 @@ def edit_patient_form(request: Request, patient_id: str, user: User, db: Db) -> 
 def update_patient(request: Request, patient_id: str, user: User, db: Db, form: CheckedForm) -> Response:
     patient = visible_patient(db, user, patient_id, "patient:write")
     fields = patient_fields(db, principal(user))
-    data, state = parse_form(fields, form)
+    resolved, unchosen = resolve_choices(form)
+    data, state = parse_form(fields, resolved)
     state.values["version"] = form_text(form, "version")
     state.values["reason"] = reason = form_text(form, "reason")
     if not reason:
         state.errors["reason"] = "say why the record is changed (e.g. typing error, new information)"
     conflict = None
-    if state.ok:
+    if unchosen:  # a merge conflict sent back without a choice: ask again
+        state.errors.update(unchosen)
+        conflict = {"message": "Choose, for each field both of you changed, which value to keep.",
+                    "merge": Merge(values={}, conflicts=pending_conflicts(form, fields))}
+    elif state.ok:
         try:
-            for f in fields:  # a cleared optional field is sent as None so it really clears
-                data.setdefault(f.name, None)
-            patients.update_patient(db_session=db, patient_id=patient_id, changes=data,
-                                    expected_version=int(state.values["version"] or 0),
-                                    actor=principal(user).actor, reason=reason)
-            db.commit()
+            _save_patient(db, patient_id, fields, data, int(state.values["version"] or 0), user, reason)
             return redirect(request, f"/patients/{patient_id}", flash="Patient details saved.")
         except RecordValidationError as exc:
             db.rollback()
             apply_problems(state, exc.errors, fields)
         except StaleRecordError as exc:
             db.rollback()
-            state.form_errors.append(str(exc))
             patient = patients.get_patient(db_session=db, patient_id=patient_id)
-            conflict = conflict_rows(fields, state.values, patient.model_dump())
-            state.values["version"] = str(patient.row_version)
+            merge = _merge_stale(db, patient, fields, state, exc)
+            if not merge.conflicts:  # nobody's change is lost: save the combination
+                clean, _ = parse_form(fields, merge.values)
+                try:
+                    _save_patient(db, patient_id, fields, clean, patient.row_version, user, reason)
+                    return redirect(request, f"/patients/{patient_id}",
+                                    flash=merged_message(merge, exc.changed_by or "the colleague"))
+                except (RecordValidationError, StaleRecordError):
+                    db.rollback()
+                    state.form_errors.append("The combined details were not accepted: please check and save.")
+            conflict = {"message": who_changed(exc.changed_by, exc.changed_at, voided=exc.voided), "merge": merge}
     return _render_form(request, state, fields, patient=patient, conflict=conflict,
                         status_code=409 if conflict else 422)
+
+
+def _save_patient(db: Any, patient_id: str, fields: tuple[Any, ...], data: dict[str, Any], version: int,
+                  user: Any, reason: str) -> None:
+    for f in fields:  # a cleared optional field is sent as None so it really clears
+        if PatientCreate.model_fields[f.name].default is None:  # not status: it is never empty
+            data.setdefault(f.name, None)
+    patients.update_patient(db_session=db, patient_id=patient_id, changes=data, expected_version=version,
+                            actor=principal(user).actor, reason=reason)
+    db.commit()
+
+
+def _merge_stale(db: Any, patient: Any, fields: tuple[Any, ...], state: FormState,
+                 exc: StaleRecordError) -> Merge:
+    """Three-way merge: base = the demographics at the version the user opened (kept as a revision)."""
+    base = next((r.data for r in patients.patient_revisions(db_session=db, patient_id=patient.id)
+                 if r.row_version == exc.expected_version), None)
+    merge = three_way(fields, values_from_record(fields, base) if base is not None else None,
+                      values_from_record(fields, patient.model_dump()), state.values)
+    state.values.update(merge.values)
+    state.values["version"] = str(patient.row_version)
+    return merge

@@ -208,7 +208,9 @@ def worklist(request: Request, user: User, db: Db, centre: str = "", within_days
     today = _today()
     horizon = today + dt.timedelta(days=within_days)
     rows = []
-    for record in db.query(PatientRecord).filter(PatientRecord.voided_at.is_(None)).order_by(PatientRecord.name):
+    # Only active patients: a discharged, transferred or deceased patient is never due for follow-up.
+    active = db.query(PatientRecord).filter(PatientRecord.voided_at.is_(None), PatientRecord.status == "active")
+    for record in active.order_by(PatientRecord.name):
         if centre and str(record.centre_id) != centre:
             continue
         try:
