@@ -10,14 +10,18 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from cnocare.records.assessments.engine import assess_to_json
+from cnocare.records.assessments.service import latest_snapshot
 from cnocare.records.casebuilder import build_case
+from cnocare.records.centres.service import get_centre
 from cnocare.records.chart import PatientChart, load_chart
+from cnocare.records.patients.schemas import PatientRead
 from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
 from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
+from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
 from cnocare.web.services import visible_patient
-from cnocare.web.timeline import timeline
+from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.render import page
 
@@ -36,8 +40,8 @@ def _parse_day(value: str | None) -> dt.date | None:
         return None
 
 
-def age_text(chart: PatientChart, today: dt.date) -> str | None:
-    dob = chart.patient.date_of_birth
+def age_text(patient: PatientRead, today: dt.date) -> str | None:
+    dob = patient.date_of_birth
     if dob is not None and today < dob:  # an "as of" date before birth
         return "not yet born on this date"
     return age_on(dob, today)
@@ -80,30 +84,61 @@ def charts(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[Markup
     return out
 
 
+def page_parts(db: Any, patient_id: str, as_of: dt.date | None) -> PageParts:
+    """Everything a write can change on the page, drawn from the records: the skeleton maps, the trend
+    charts and the timeline from the current records (cut to ``as_of``), the assessment from the stored
+    snapshot (``as_of``: assessed from the records as they stood then)."""
+    chart = load_chart(db_session=db, patient_id=patient_id)
+    case = build_case(db_session=db, patient_id=patient_id, as_of=as_of)
+    return PageParts(
+        assessment=assessment_for(db, patient_id, as_of, chart, case),
+        skeleton_front=render_skeleton(case, view="front", as_of=as_of, id_prefix="sk"),
+        skeleton_back=render_skeleton(case, view="back", as_of=as_of, id_prefix="sk"),
+        charts=tuple(str(svg) for svg in charts(case, chart, as_of)),
+        timeline=tuple((day.date, tuple(TimelineRow(e.kind.slug, e.record_id, e.version, e.summary, e.detail)
+                                        for e in day.entries)) for day in timeline(chart, available_kinds())),
+        imaging_dates=tuple(sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging},
+                                   reverse=True)))
+
+
+def cached_page_parts(request: Request, db: Any, patient: PatientRead) -> PageParts:
+    """A plain view: the parts drawn at the last write, redrawn only when the data version moved on."""
+    version = data_version(db, patient.id, patient.row_version)
+    return page_cache_of(request.app.state).get_or_build(patient.id, version,
+                                                         lambda: page_parts(db, patient.id, None))
+
+
+def _timeline_days(parts: PageParts) -> list[TimelineDay]:
+    kinds = available_kinds()
+    return [TimelineDay(day, tuple(TimelineEntry(kinds[row.slug], row.record_id, row.version, row.summary,
+                                                 row.detail) for row in rows if row.slug in kinds))
+            for day, rows in parts.timeline]
+
+
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
-    visible_patient(db, user, patient_id, "record:read")
-    chart = load_chart(db_session=db, patient_id=patient_id)
+    patient = visible_patient(db, user, patient_id, "record:read")
     day = _parse_day(as_of)
-    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
-    assessment = assessment_for(db, patient_id, day, chart, case)
-    dates = sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging}, reverse=True)
+    # "As of" views are rare and each date differs: drawn every time, never cached.
+    parts = cached_page_parts(request, db, patient) if day is None else page_parts(db, patient.id, day)
     return page(request, "patients/page.html", {
-        "chart": chart, "patient": chart.patient, "centre": chart.centre, "as_of": day,
-        "as_of_text": as_of or "", "imaging_dates": dates, "age": age_text(chart, day or dt.date.today()),
-        "assessment": assessment, "timeline": timeline(chart, available_kinds()),
-        "skeleton_front": Markup(render_skeleton(case, view="front", as_of=day, id_prefix="sk")),
-        "skeleton_back": Markup(render_skeleton(case, view="back", as_of=day, id_prefix="sk")),
-        "charts": charts(case, chart, day), "quick_add": QUICK_ADD})
+        "patient": patient, "centre": get_centre(db_session=db, centre_id=patient.centre_id), "as_of": day,
+        "as_of_text": as_of or "", "imaging_dates": parts.imaging_dates,
+        "age": age_text(patient, day or dt.date.today()),
+        "assessment": parts.assessment, "timeline": _timeline_days(parts),
+        "skeleton_front": Markup(parts.skeleton_front), "skeleton_back": Markup(parts.skeleton_back),
+        "charts": [Markup(svg) for svg in parts.charts], "quick_add": QUICK_ADD})
 
 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
 def assessment_fragment(request: Request, patient_id: str, user: User, db: Db,
                         as_of: str | None = None) -> HTMLResponse:
     """The assessment panel alone, for a script that refreshes it after a save."""
-    visible_patient(db, user, patient_id, "assessment:read")
-    chart = load_chart(db_session=db, patient_id=patient_id)
+    patient = visible_patient(db, user, patient_id, "assessment:read")
     day = _parse_day(as_of)
-    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
-    return page(request, "partials/assessment.html", {
-        "assessment": assessment_for(db, patient_id, day, chart, case), "as_of": day})
+    if day is None:  # the snapshot the last write stored; nothing is rebuilt
+        snapshot = latest_snapshot(db_session=db, patient_id=patient.id)
+        assessment = snapshot.assessment if snapshot else None
+    else:
+        assessment = page_parts(db, patient.id, day).assessment
+    return page(request, "partials/assessment.html", {"assessment": assessment, "as_of": day})
