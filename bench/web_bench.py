@@ -192,9 +192,12 @@ async def _user(base: str, paths: Any, deadline: float, times: list[float], erro
             token = csrf_of((await client.get("/login")).text)
             await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
         while time.perf_counter() < deadline:
+            path = paths()
+            if path is None:  # a bounded phase (the warm-up) ran out of pages to ask for
+                return
             started = time.perf_counter()
             try:
-                response = await client.get(paths())
+                response = await client.get(path)
                 ok = response.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -213,11 +216,15 @@ async def _load(base: str, users: int, duration: float, paths: Any, sign_in: boo
     return stats(times, time.perf_counter() - started, len(errors))
 
 
+WARM_PASSES = 6
+
+
 def load_test(url: str, patient_ids: list[str], users: int, duration: float, port: int, workers: int,
               load_patients: int, warmup: float) -> dict[str, Any]:
     """``cnocare serve --workers N`` on loopback; ``users`` signed-in users ask for patient pages of
-    ``load_patients`` patients drawn from the whole cohort (after ``warmup`` seconds, not counted, in which
-    each worker draws those pages once), then the bare /healthz of the same server, for the same time."""
+    ``load_patients`` patients drawn from the whole cohort, after a warm-up that is not counted (every
+    page asked for WARM_PASSES times, at most ``warmup`` seconds: the first views, which draw the pages),
+    then the bare /healthz of the same server for the same time."""
     env = {**os.environ, **SERVER_ENV, "CNOCARE_DATABASE_URL": url, "CNOCARE_MIGRATE": "false",
            "CNOCARE_DATA_DIR": str(Path(url.removeprefix("sqlite:///")).parent) if url.startswith("sqlite") else "/tmp"}
     command = [str(Path(sys.executable).parent / "cnocare"), "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -238,12 +245,14 @@ def load_test(url: str, patient_ids: list[str], users: int, duration: float, por
         time.sleep(2)  # every worker up, not just the first
         rng = random.Random(11)
         working_set = rng.sample(patient_ids, min(load_patients, len(patient_ids)))
-        cycle = iter(working_set * 1000)
+        # Each page asked for WARM_PASSES times: with requests spread over the workers, a worker misses a
+        # given page with a chance of (1 - 1/workers) ** WARM_PASSES (2 workers: 1 in 64).
+        warm_views = iter([f"/patients/{p}" for _ in range(WARM_PASSES) for p in working_set])
 
         def page_paths() -> str:
             return f"/patients/{rng.choice(working_set)}"
 
-        warm = (asyncio.run(_load(base, users, warmup, lambda: f"/patients/{next(cycle)}", sign_in=True))
+        warm = (asyncio.run(_load(base, users, warmup, lambda: next(warm_views, None), sign_in=True))
                 if warmup > 0 else None)
         app = asyncio.run(_load(base, users, duration, page_paths, sign_in=True))
         bare = asyncio.run(_load(base, users, duration, lambda: "/healthz", sign_in=False))
@@ -269,9 +278,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per load phase")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=2, help="cnocare serve --workers for the load test")
-    parser.add_argument("--load-patients", type=int, default=500,
+    parser.add_argument("--load-patients", type=int, default=300,
                         help="patients whose pages the load test asks for (drawn from the whole cohort)")
-    parser.add_argument("--warmup", type=float, default=20.0, help="seconds of load before counting")
+    parser.add_argument("--warmup", type=float, default=90.0, help="at most this many seconds of warm-up")
     parser.add_argument("--pg-database", help="PostgreSQL database name (default cnocare_bench_<patients>)")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/cnocare-bench"))
     parser.add_argument("--no-load", action="store_true", help="skip the loopback load test")

@@ -21,18 +21,28 @@ import pickle
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cnocare.records.centres.models import Centre
 from cnocare.records.patients.models import PatientSummary
 
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024  # per process; ~20 KB a patient, so ~6,000 patients
+CONTENT_MAX_BYTES = 64 * 1024 * 1024  # rendered page bodies (~15 KB each compressed)
 
 DataVersion = tuple[int, str | None, int | None]
+T = TypeVar("T")
+
+
+class CentreName(NamedTuple):
+    """What the page shows of the patient's centre, read with the data version (fresh on every view)."""
+
+    code: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -58,34 +68,37 @@ class PageParts:
     imaging_dates: tuple[dt.date, ...]
 
 
-def data_version(db_session: Session, patient_id: str, row_version: int) -> DataVersion:
-    """Changes with every write to the patient: the demographics' ``row_version`` and the summary row that
-    every assessment refresh stamps (its time, and the snapshot it points at).
+def data_version(db_session: Session, patient_id: str, row_version: int,
+                 centre_id: int) -> tuple[DataVersion, CentreName]:
+    """A version that changes with every write to the patient: the demographics' ``row_version`` and the
+    summary row that every assessment refresh stamps (its time, and the snapshot it points at); with it,
+    in the same query, the centre's code and name.
 
     Read *before* the page's data, so whatever is cached under this key is at least as new as the key.
     """
-    row = db_session.execute(select(PatientSummary.updated_at, PatientSummary.latest_snapshot_id)
-                             .where(PatientSummary.patient_id == patient_id)).first()
-    if row is None:
-        return (row_version, None, None)
+    row = db_session.execute(
+        select(Centre.code, Centre.name, PatientSummary.updated_at, PatientSummary.latest_snapshot_id)
+        .outerjoin(PatientSummary, PatientSummary.patient_id == patient_id).where(Centre.id == centre_id)).one()
     # isoformat keeps microseconds: two refreshes of one patient are serialised and take far longer.
-    return (row_version, row.updated_at.isoformat(), row.latest_snapshot_id)
+    stamp = row.updated_at.isoformat() if row.updated_at is not None else None
+    return (row_version, stamp, row.latest_snapshot_id), CentreName(row.code, row.name)
 
 
-class PageCache:
-    """A thread-safe LRU of ``PageParts`` bounded by the compressed bytes it holds."""
+class PageCache(Generic[T]):
+    """A thread-safe LRU, one entry per patient (the latest version asked for), bounded by the compressed
+    bytes it holds."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         if max_bytes < 0:
             raise ValueError(f"max_bytes {max_bytes}; accepted: 0 (no caching) or more")
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, tuple[DataVersion, bytes]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[Hashable, bytes]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get_or_build(self, patient_id: str, version: DataVersion, build: Callable[[], PageParts]) -> PageParts:
+    def get_or_build(self, patient_id: str, version: Hashable, build: Callable[[], T]) -> T:
         with self._lock:
             entry = self._entries.get(patient_id)
             if entry is not None and entry[0] == version:
@@ -96,14 +109,14 @@ class PageCache:
                 self.misses += 1
                 blob = None
         if blob is not None:
-            parts: PageParts = pickle.loads(zlib.decompress(blob))
-            return parts
+            found: T = pickle.loads(zlib.decompress(blob))
+            return found
         # Built outside the lock: two threads missing the same patient both build (same answer); none waits.
         parts = build()
         self._store(patient_id, version, zlib.compress(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL), 1))
         return parts
 
-    def _store(self, patient_id: str, version: DataVersion, blob: bytes) -> None:
+    def _store(self, patient_id: str, version: Hashable, blob: bytes) -> None:
         if len(blob) > self.max_bytes:
             return
         with self._lock:
@@ -130,11 +143,16 @@ class PageCache:
         return len(self._entries)
 
 
-def page_cache_of(state: Any) -> PageCache:
-    """The app's cache (``app.state``), made on first use: one per app, so each uvicorn worker process
+class PageCaches(NamedTuple):
+    parts: PageCache[PageParts]  # per patient and data version: shared by every user
+    content: PageCache[str]  # the rendered page body, per data version and viewer (role, name, day)
+
+
+def page_cache_of(state: Any) -> PageCaches:
+    """The app's caches (``app.state``), made on first use: one per app, so each uvicorn worker process
     and each test app has its own."""
-    cache: PageCache | None = getattr(state, "page_cache", None)
-    if cache is None:
-        cache = PageCache()
-        state.page_cache = cache
-    return cache
+    caches: PageCaches | None = getattr(state, "page_caches", None)
+    if caches is None:
+        caches = PageCaches(PageCache(DEFAULT_MAX_BYTES), PageCache(CONTENT_MAX_BYTES))
+        state.page_caches = caches
+    return caches

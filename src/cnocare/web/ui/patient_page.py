@@ -17,6 +17,7 @@ from cnocare.records.chart import PatientChart, load_chart
 from cnocare.records.patients.schemas import PatientRead
 from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
 from cnocare.reports.skeleton import render_skeleton
+from cnocare.web.auth import caller, csrf_token
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
 from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
@@ -101,13 +102,6 @@ def page_parts(db: Any, patient_id: str, as_of: dt.date | None) -> PageParts:
                                    reverse=True)))
 
 
-def cached_page_parts(request: Request, db: Any, patient: PatientRead) -> PageParts:
-    """A plain view: the parts drawn at the last write, redrawn only when the data version moved on."""
-    version = data_version(db, patient.id, patient.row_version)
-    return page_cache_of(request.app.state).get_or_build(patient.id, version,
-                                                         lambda: page_parts(db, patient.id, None))
-
-
 def _timeline_days(parts: PageParts) -> list[TimelineDay]:
     kinds = available_kinds()
     return [TimelineDay(day, tuple(TimelineEntry(kinds[row.slug], row.record_id, row.version, row.summary,
@@ -115,19 +109,52 @@ def _timeline_days(parts: PageParts) -> list[TimelineDay]:
             for day, rows in parts.timeline]
 
 
+def page_context(patient: PatientRead, centre: Any, parts: PageParts, day: dt.date | None,
+                 as_of: str | None) -> dict[str, Any]:
+    return {"patient": patient, "centre": centre, "as_of": day, "as_of_text": as_of or "",
+            "imaging_dates": parts.imaging_dates, "age": age_text(patient, day or dt.date.today()),
+            "assessment": parts.assessment, "timeline": _timeline_days(parts),
+            "skeleton_front": Markup(parts.skeleton_front), "skeleton_back": Markup(parts.skeleton_back),
+            "charts": [Markup(svg) for svg in parts.charts], "quick_add": QUICK_ADD}
+
+
+# Stands for this response's CSRF token in a cached page body (the token differs per session).
+CSRF_PLACEHOLDER = "csrf-token-of-this-response-9d41c7"
+
+
+def render_content(request: Request, context: dict[str, Any]) -> str:
+    """The page's ``content`` block alone, as ``patients/page.html`` defines it, with the CSRF token left as
+    a placeholder: what a plain view of this patient shows this viewer today."""
+    template = request.app.state.web.templates.get_template("patients/page.html")
+    jinja_context = template.new_context({**context, "request": request, "principal": caller(request),
+                                          "csrf_token": CSRF_PLACEHOLDER, "flash": None})
+    return "".join(template.blocks["content"](jinja_context))
+
+
+def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
+    """The page as the last write left it: parts drawn once per data version (shared by all viewers), the
+    body rendered once per version and viewer; the header (user, flash, CSRF token) for this request."""
+    version, centre = data_version(db, patient.id, patient.row_version, patient.centre_id)
+    caches = page_cache_of(request.app.state)
+    # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
+    parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+    viewer = (version, centre, dt.date.today(), caller(request))
+    body = caches.content.get_or_build(patient.id, viewer, lambda: render_content(
+        request, page_context(patient, centre, parts, None, None)))
+    return page(request, "patients/page_cached.html", {
+        "patient": patient, "content": Markup(body.replace(CSRF_PLACEHOLDER, csrf_token(request)))})
+
+
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
     patient = visible_patient(db, user, patient_id, "record:read")
     day = _parse_day(as_of)
+    if day is None:
+        return plain_view(request, db, patient)
     # "As of" views are rare and each date differs: drawn every time, never cached.
-    parts = cached_page_parts(request, db, patient) if day is None else page_parts(db, patient.id, day)
-    return page(request, "patients/page.html", {
-        "patient": patient, "centre": get_centre(db_session=db, centre_id=patient.centre_id), "as_of": day,
-        "as_of_text": as_of or "", "imaging_dates": parts.imaging_dates,
-        "age": age_text(patient, day or dt.date.today()),
-        "assessment": parts.assessment, "timeline": _timeline_days(parts),
-        "skeleton_front": Markup(parts.skeleton_front), "skeleton_back": Markup(parts.skeleton_back),
-        "charts": [Markup(svg) for svg in parts.charts], "quick_add": QUICK_ADD})
+    context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
+                           page_parts(db, patient.id, day), day, as_of)
+    return page(request, "patients/page.html", context)
 
 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
