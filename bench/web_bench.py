@@ -178,9 +178,9 @@ def in_process(url: str, patient_ids: list[str], samples: int) -> dict[str, Any]
                 else:
                     errors += 1
             out[label] = {"server": stats(server, errors=errors), "round_trip_testclient": stats(round_trip)}
-        cache = app.state.page_cache
-        out["page_cache"] = {"entries": len(cache), "bytes": cache.size_bytes, "hits": cache.hits,
-                             "misses": cache.misses}
+        out["page_cache"] = {name: {"entries": len(cache), "bytes": cache.size_bytes, "hits": cache.hits,
+                                    "misses": cache.misses}
+                             for name, cache in app.state.page_caches._asdict().items()}
     app.state.web.engine.dispose()
     return out
 
