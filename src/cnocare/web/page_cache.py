@@ -32,7 +32,7 @@ from cnocare.records.centres.models import Centre
 from cnocare.records.patients.models import PatientSummary
 
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024  # per process; ~20 KB a patient, so ~6,000 patients
-CONTENT_MAX_BYTES = 64 * 1024 * 1024  # rendered page bodies (~15 KB each compressed)
+CONTENT_MAX_BYTES = 64 * 1024 * 1024  # rendered pages (~20 KB each compressed)
 
 DataVersion = tuple[int, str | None, int | None]
 T = TypeVar("T")
@@ -145,7 +145,7 @@ class PageCache(Generic[T]):
 
 class PageCaches(NamedTuple):
     parts: PageCache[PageParts]  # per patient and data version: shared by every user
-    content: PageCache[str]  # the rendered page body, per data version and viewer (role, name, day)
+    content: PageCache[str]  # the rendered page, per data version and viewer (role, name, day)
 
 
 def page_cache_of(state: Any) -> PageCaches:

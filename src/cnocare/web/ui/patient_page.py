@@ -24,6 +24,7 @@ from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_ca
 from cnocare.web.services import visible_patient
 from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline
 from cnocare.web.ui.deps import User
+from cnocare.web.ui.flash import read_flash
 from cnocare.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -118,31 +119,35 @@ def page_context(patient: PatientRead, centre: Any, parts: PageParts, day: dt.da
             "charts": [Markup(svg) for svg in parts.charts], "quick_add": QUICK_ADD}
 
 
-# Stands for this response's CSRF token in a cached page body (the token differs per session).
+# Stands for this response's CSRF token in a cached page (the token differs per session).
 CSRF_PLACEHOLDER = "csrf-token-of-this-response-9d41c7"
+PAGE = "patients/page.html"
 
 
-def render_content(request: Request, context: dict[str, Any]) -> str:
-    """The page's ``content`` block alone, as ``patients/page.html`` defines it, with the CSRF token left as
-    a placeholder: what a plain view of this patient shows this viewer today."""
-    template = request.app.state.web.templates.get_template("patients/page.html")
-    jinja_context = template.new_context({**context, "request": request, "principal": caller(request),
-                                          "csrf_token": CSRF_PLACEHOLDER, "flash": None})
-    return "".join(template.blocks["content"](jinja_context))
+def render_cached_page(request: Request, context: dict[str, Any]) -> str:
+    """The whole page as ``render.page`` would render it for this viewer, without a flash and with the CSRF
+    token left as a placeholder: what a plain view of this patient shows this viewer today."""
+    template = request.app.state.web.templates.get_template(PAGE)
+    html: str = template.render({**context, "request": request, "principal": caller(request),
+                                 "csrf_token": CSRF_PLACEHOLDER, "flash": None})
+    return html
 
 
 def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
     """The page as the last write left it: parts drawn once per data version (shared by all viewers), the
-    body rendered once per version and viewer; the header (user, flash, CSRF token) for this request."""
+    page rendered once per version and viewer, this request's CSRF token filled in."""
     version, centre = data_version(db, patient.id, patient.row_version, patient.centre_id)
     caches = page_cache_of(request.app.state)
     # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
     parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+    if read_flash(request) is not None:  # right after a write: the message belongs to this response only
+        return page(request, PAGE, page_context(patient, centre, parts, None, None))
     viewer = (version, centre, dt.date.today(), caller(request))
-    body = caches.content.get_or_build(patient.id, viewer, lambda: render_content(
+    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(
         request, page_context(patient, centre, parts, None, None)))
-    return page(request, "patients/page_cached.html", {
-        "patient": patient, "content": Markup(body.replace(CSRF_PLACEHOLDER, csrf_token(request)))})
+    response = HTMLResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)))
+    response.headers["Cache-Control"] = "no-store"  # as render.page: patient data is never kept by browsers
+    return response
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
@@ -154,7 +159,7 @@ def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: s
     # "As of" views are rare and each date differs: drawn every time, never cached.
     context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
                            page_parts(db, patient.id, day), day, as_of)
-    return page(request, "patients/page.html", context)
+    return page(request, PAGE, context)
 
 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
