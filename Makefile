@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-web clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/assess_bench.py --cases 10000
+
+## bench-web: the patient page on a small SQLite cohort (in-process server time + a 10 s loopback load test);
+## the recorded figures (5,000 patients, SQLite and PostgreSQL) come from the command in docs/benchmarks.md
+BENCH_WEB_ARGS ?= --db sqlite --patients 300 --samples 100 --users 20 --duration 10 --load-patients 100 --out bench/results/web_bench_small.json
+bench-web: $(STAMP)
+	$(PY) bench/web_bench.py $(BENCH_WEB_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

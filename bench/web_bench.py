@@ -3,7 +3,7 @@
     .venv/bin/python bench/web_bench.py --db sqlite --db postgresql --patients 5000 --users 50 --duration 60
 
 For each database: seed N synthetic patients (the records layer's generator, written through the record
-services, then visits topped up by bulk insert to at least --visits per patient), then
+services, every patient with at least --visits visits), then
 
 1. server time in-process (TestClient): the patient page and the searched / filtered patient list, p50/p95;
 2. a bounded load test on loopback: --users concurrent signed-in users for --duration seconds against
@@ -26,12 +26,11 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 BENCH_PASSWORD = "Load-Test-Passphrase-2026!"
@@ -54,11 +53,11 @@ def stats(samples_s: list[float], seconds: float | None = None, errors: int = 0)
     return out
 
 
-def database(kind: str, patients: int, work_dir: Path) -> str:
+def database(kind: str, patients: int, work_dir: Path, pg_name: str | None = None) -> str:
     if kind == "sqlite":
         work_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{work_dir / f'web-bench-{patients}.sqlite3'}"
-    name = f"cnocare_bench_{patients}"
+    name = pg_name or f"cnocare_bench_{patients}"
     admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
@@ -68,9 +67,10 @@ def database(kind: str, patients: int, work_dir: Path) -> str:
 
 
 def seed(url: str, patients: int, visits: int) -> dict[str, Any]:
-    """Synthetic cohort through the record services (validated and assessed), then visits topped up."""
+    """The synthetic cohort through the record services (validated, versioned and assessed like the
+    clinic's own entries), every patient with at least ``visits`` visits (``generate_cohort(min_visits=)``)."""
     from cnocare.analytics.seed import seed_demo
-    from cnocare.records.db import make_engine, session_factory, transaction, upgrade
+    from cnocare.records.db import make_engine, session_factory, upgrade
     from cnocare.records.models import VisitRecord
     from cnocare.records.patients.models import PatientRecord
 
@@ -81,30 +81,17 @@ def seed(url: str, patients: int, visits: int) -> dict[str, Any]:
     with factory() as db:
         have = db.scalar(select(func.count()).select_from(PatientRecord)) or 0
     if have < patients:
-        seed_demo(factory, n=patients, seed=2026, progress=lambda done, total: print(
+        seed_demo(factory, n=patients, seed=2026, min_visits=visits, progress=lambda done, total: print(
             f"  seeded {done}/{total}", file=sys.stderr) if done % 500 == 0 else None)
-    with transaction(factory) as db:
-        counts = dict(db.execute(select(VisitRecord.patient_id, func.count()).group_by(VisitRecord.patient_id)).all())
-        rows = []
-        for patient_id, onset in db.execute(select(PatientRecord.id, PatientRecord.onset_date)):
-            for i in range(counts.get(patient_id, 0), visits):
-                day = onset.fromordinal(onset.toordinal() + 30 * (i + 1))
-                rows.append({"record_id": str(uuid.uuid4()), "version": 1, "is_current": True,
-                             "patient_id": patient_id, "created_at": time_now(), "created_by": "bench",
-                             "date": day, "kind": "follow_up", "pain_0_10": float(i % 8)})
-        if rows:
-            db.execute(insert(VisitRecord), rows)
     with factory() as db:
         total_visits = db.scalar(select(func.count()).select_from(VisitRecord)) or 0
         total_patients = db.scalar(select(func.count()).select_from(PatientRecord)) or 0
+        per_patient = (select(func.count().label("n")).select_from(VisitRecord)
+                       .where(VisitRecord.is_current.is_(True)).group_by(VisitRecord.patient_id).subquery())
+        fewest = db.scalar(select(func.min(per_patient.c.n)))
     engine.dispose()
-    return {"patients": total_patients, "visits": total_visits, "seed_s": round(time.perf_counter() - started, 1)}
-
-
-def time_now() -> Any:
-    from cnocare.records.clock import utcnow
-
-    return utcnow()
+    return {"patients": total_patients, "visits": total_visits, "fewest_visits_of_a_patient": fewest,
+            "seed_s": round(time.perf_counter() - started, 1)}
 
 
 def bench_user(url: str) -> str:
@@ -133,34 +120,67 @@ def csrf_of(html: str) -> str:
 LIST_QUERIES = ("lind", "okafor", "maya", "ros", "DEMO", "h0", "zz-nobody")
 
 
+class ServerClock:
+    """ASGI wrapper timing each request inside the server: from the app being called to the last body
+    byte handed to the server (no client, no TestClient thread hops)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.last = app, 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        started = time.perf_counter()
+
+        async def timed_send(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                self.last = time.perf_counter() - started
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
 def in_process(url: str, patient_ids: list[str], samples: int) -> dict[str, Any]:
+    """Server time of each page, one request at a time. ``patient_page_first_view``: a patient's first view
+    in this process (the page is drawn: what every view cost before the cache, and what the first view
+    after a write costs); ``patient_page``: a plain view of a patient whose record did not change since it
+    was drawn (served from the cache); ``healthz``: FastAPI's floor in the same process."""
     from fastapi.testclient import TestClient
 
     from cnocare.security.settings import SecuritySettings
     from cnocare.web.app import create_app
 
     app = create_app(SecuritySettings(database_url=url, migrate=False))
+    clock = ServerClock(app)
     rng = random.Random(7)
-    out: dict[str, Any] = {}
-    with TestClient(app) as client:
+    sample = rng.sample(patient_ids, min(samples, len(patient_ids)))
+    out: dict[str, Any] = {"distinct_patients": len(sample)}
+    with TestClient(clock) as client:
         token = csrf_of(client.get("/login").text)
         assert client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD,
                                            "csrf_token": token}, follow_redirects=False).status_code == 303
-        client.get(f"/patients/{patient_ids[0]}")  # warm caches (catalogues, templates)
-        for label, make_path in (
-                ("patient_page", lambda: f"/patients/{rng.choice(patient_ids)}"),
-                ("list_search", lambda: f"/patients?q={rng.choice(LIST_QUERIES)}"),
-                ("list_filtered", lambda: "/patients?red_flags=1&overdue=1&page_number=" + str(rng.randint(1, 3)))):
-            times, errors = [], 0
-            for _ in range(samples):
+        warm = next(p for p in patient_ids if p not in sample)
+        client.get(f"/patients/{warm}")  # warm the process (catalogues, templates), not the sampled pages
+        views = iter([*sample, *rng.choices(sample, k=2 * len(sample))])
+        for label, count, make_path in (
+                ("healthz", samples, lambda: "/healthz"),
+                ("patient_page_first_view", len(sample), lambda: f"/patients/{next(views)}"),
+                ("patient_page", 2 * len(sample), lambda: f"/patients/{next(views)}"),
+                ("list_search", samples, lambda: f"/patients?q={rng.choice(LIST_QUERIES)}"),
+                ("list_filtered", samples,
+                 lambda: "/patients?red_flags=1&overdue=1&page_number=" + str(rng.randint(1, 3)))):
+            server, round_trip, errors = [], [], 0
+            for _ in range(count):
                 started = time.perf_counter()
                 response = client.get(make_path())
                 elapsed = time.perf_counter() - started
                 if response.status_code == 200:
-                    times.append(elapsed)
+                    server.append(clock.last)
+                    round_trip.append(elapsed)
                 else:
                     errors += 1
-            out[label] = stats(times, errors=errors)
+            out[label] = {"server": stats(server, errors=errors), "round_trip_testclient": stats(round_trip)}
+        out["page_cache"] = {name: {"entries": len(cache), "bytes": cache.size_bytes, "hits": cache.hits,
+                                    "misses": cache.misses}
+                             for name, cache in app.state.page_caches._asdict().items()}
     app.state.web.engine.dispose()
     return out
 
@@ -172,9 +192,12 @@ async def _user(base: str, paths: Any, deadline: float, times: list[float], erro
             token = csrf_of((await client.get("/login")).text)
             await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
         while time.perf_counter() < deadline:
+            path = paths()
+            if path is None:  # a bounded phase (the warm-up) ran out of pages to ask for
+                return
             started = time.perf_counter()
             try:
-                response = await client.get(paths())
+                response = await client.get(path)
                 ok = response.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -193,12 +216,20 @@ async def _load(base: str, users: int, duration: float, paths: Any, sign_in: boo
     return stats(times, time.perf_counter() - started, len(errors))
 
 
-def load_test(url: str, patient_ids: list[str], users: int, duration: float, port: int) -> dict[str, Any]:
-    env = {**os.environ, **SERVER_ENV, "CNOCARE_DATABASE_URL": url,
+WARM_PASSES = 6
+
+
+def load_test(url: str, patient_ids: list[str], users: int, duration: float, port: int, workers: int,
+              load_patients: int, warmup: float) -> dict[str, Any]:
+    """``cnocare serve --workers N`` on loopback; ``users`` signed-in users ask for patient pages of
+    ``load_patients`` patients drawn from the whole cohort, after a warm-up that is not counted (every
+    page asked for WARM_PASSES times, at most ``warmup`` seconds: the first views, which draw the pages),
+    then the bare /healthz of the same server for the same time."""
+    env = {**os.environ, **SERVER_ENV, "CNOCARE_DATABASE_URL": url, "CNOCARE_MIGRATE": "false",
            "CNOCARE_DATA_DIR": str(Path(url.removeprefix("sqlite:///")).parent) if url.startswith("sqlite") else "/tmp"}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "cnocare.web.app:create_app",
-                               "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                               "--no-access-log"], env=env)
+    command = [str(Path(sys.executable).parent / "cnocare"), "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -209,23 +240,32 @@ def load_test(url: str, patient_ids: list[str], users: int, duration: float, por
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("uvicorn did not start")
+                raise RuntimeError("cnocare serve did not start")
             time.sleep(0.2)
+        time.sleep(2)  # every worker up, not just the first
         rng = random.Random(11)
+        working_set = rng.sample(patient_ids, min(load_patients, len(patient_ids)))
+        # Each page asked for WARM_PASSES times: with requests spread over the workers, a worker misses a
+        # given page with a chance of (1 - 1/workers) ** WARM_PASSES (2 workers: 1 in 64).
+        warm_views = iter([f"/patients/{p}" for _ in range(WARM_PASSES) for p in working_set])
 
-        def app_paths() -> str:
-            if rng.random() < 0.7:
-                return f"/patients/{rng.choice(patient_ids)}"
-            return f"/patients?q={rng.choice(LIST_QUERIES)}"
+        def page_paths() -> str:
+            return f"/patients/{rng.choice(working_set)}"
 
-        app = asyncio.run(_load(base, users, duration, app_paths, sign_in=True))
+        warm = (asyncio.run(_load(base, users, warmup, lambda: next(warm_views, None), sign_in=True))
+                if warmup > 0 else None)
+        app = asyncio.run(_load(base, users, duration, page_paths, sign_in=True))
         bare = asyncio.run(_load(base, users, duration, lambda: "/healthz", sign_in=False))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    rate = (round(app["requests_per_s"] / bare["requests_per_s"], 3)
+            if app.get("requests_per_s") and bare.get("requests_per_s") else None)
     ratio = round(app["p50_ms"] / bare["p50_ms"], 1) if app.get("p50_ms") and bare.get("p50_ms") else None
-    return {"users": users, "duration_s": duration, "mix": "70% patient page, 30% searched list",
-            "app_pages": app, "bare_healthz": bare, "p50_ratio_app_to_bare": ratio}
+    return {"command": " ".join(["cnocare", *command[1:]]), "workers": workers, "users": users,
+            "duration_s": duration, "patients_in_load": len(working_set), "warmup": warm,
+            "patient_pages": app, "bare_healthz": bare, "rate_ratio_pages_to_bare": rate,
+            "p50_ratio_pages_to_bare": ratio}
 
 
 def main() -> None:
@@ -237,28 +277,47 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per load phase")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=2, help="cnocare serve --workers for the load test")
+    parser.add_argument("--load-patients", type=int, default=300,
+                        help="patients whose pages the load test asks for (drawn from the whole cohort)")
+    parser.add_argument("--warmup", type=float, default=90.0, help="at most this many seconds of warm-up")
+    parser.add_argument("--pg-database", help="PostgreSQL database name (default cnocare_bench_<patients>)")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/cnocare-bench"))
     parser.add_argument("--no-load", action="store_true", help="skip the loopback load test")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
     for key, value in SERVER_ENV.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("CNOCARE_DATA_DIR", str(args.work_dir))
-    results: dict[str, Any] = {"patients": args.patients, "visits_per_patient": args.visits, "cpus": os.cpu_count()}
+    results: dict[str, Any] = {"patients": args.patients, "visits_per_patient": args.visits, "machine": machine(),
+                               "command": " ".join(["python", *sys.argv])}
     for kind in args.db or ["sqlite", "postgresql"]:
         print(f"[{kind}] seeding {args.patients} patients", file=sys.stderr)
-        url = database(kind, args.patients, args.work_dir)
+        url = database(kind, args.patients, args.work_dir, args.pg_database)
         entry: dict[str, Any] = {"seed": seed(url, args.patients, args.visits)}
         patient_ids = json.loads(bench_user(url))
         print(f"[{kind}] in-process timings", file=sys.stderr)
         entry["in_process"] = in_process(url, patient_ids, args.samples)
         if not args.no_load:
             print(f"[{kind}] load test: {args.users} users x {args.duration:g} s, then /healthz", file=sys.stderr)
-            entry["load"] = load_test(url, patient_ids, args.users, args.duration, args.port)
+            entry["load"] = load_test(url, patient_ids, args.users, args.duration, args.port, args.workers,
+                                      args.load_patients, args.warmup)
         results[kind] = entry
+    results["machine_after"] = machine()
     text_out = json.dumps(results, indent=2)
     print(text_out)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text_out + "\n", encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text_out + "\n", encoding="utf-8")
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on, and how busy it was (other users share these machines)."""
+    import platform
+    import sqlite3
+
+    return {"cpus": os.cpu_count(), "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
 if __name__ == "__main__":

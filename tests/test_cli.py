@@ -141,3 +141,35 @@ def test_square_brackets_in_case_text_are_printed_not_interpreted(tmp_path: Path
     result = runner.invoke(app, ["assess", str(path)])
     assert result.exit_code == 0
     assert "[/" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [(["--workers", "3"], {}, 3),
+                                                       ([], {"CNOCARE_WORKERS": "2"}, 2),
+                                                       ([], {}, None)])
+def test_serve_starts_the_asked_number_of_workers_each_building_its_own_app(
+        args: list[str], env: dict[str, str], expected: int | None, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import uvicorn
+
+    from cnocare.cli import default_workers
+
+    calls: list[tuple[object, dict[str, object]]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: calls.append((target, kwargs)))
+    monkeypatch.setenv("CNOCARE_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
+    monkeypatch.delenv("CNOCARE_WORKERS", raising=False)
+    result = runner.invoke(app, ["serve", "--port", "8123", *args], env=env)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "serve.sqlite3").exists()  # migrated once, before any worker starts
+    target, kwargs = calls[0]
+    # Several workers need an import string and a factory: each process makes its own app.
+    assert target == "cnocare.web.app:create_app" and kwargs["factory"] is True
+    assert kwargs["workers"] == (expected or default_workers())
+    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8123
+    assert 1 <= default_workers() <= min(4, os.cpu_count() or 1)
+
+
+def test_serve_refuses_zero_workers() -> None:
+    result = runner.invoke(app, ["serve", "--workers", "0"])
+    assert result.exit_code == 2

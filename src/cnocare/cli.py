@@ -124,12 +124,15 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Create the database, seed the synthetic demo cohort, make a demo login")]
     = False,
     demo_patients: Annotated[int, typer.Option(help="Demo cohort size")] = 60,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, envvar="CNOCARE_WORKERS",
+        help="Worker processes (default: one per CPU, at most 4). Each keeps its own page cache; PostgreSQL "
+             "and SQLite (WAL) both serve several.")] = None,
 ) -> None:
     """Start the clinic web app (database from CNOCARE_DATABASE_URL, else SQLite in ./data)."""
     import uvicorn
 
     from cnocare.records.db import database_url, upgrade
-    from cnocare.web.app import create_app
 
     registry.validate_all()
     url = database_url()
@@ -152,21 +155,35 @@ def serve(
     from cnocare.security.files import umask_private
 
     umask_private()  # the database, its -wal/-shm files and mail are readable by this account only
+    count = workers or default_workers()
+    out.print(f"{count} worker process{'es' if count > 1 else ''}")
+    # An import string and a factory, as uvicorn needs for several workers: each process builds its own app
+    # (engine, pool, page cache) from the same settings; the database was migrated once, above.
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app decides instead
     # (CNOCARE_TRUSTED_PROXIES, security.http.client_origin).
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.run("cnocare.web.app:create_app", factory=True, host=host, port=port, workers=count,
+                log_level="warning", proxy_headers=False)
+
+
+def default_workers() -> int:
+    """One worker per CPU, at most 4: page rendering is CPU-bound, and beyond a few processes a small
+    clinic's SQLite writers only queue for the one write lock."""
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 @app.command("seed-demo")
 def seed_demo_command(
     patients: Annotated[int, typer.Option(help="Demo cohort size")] = 60,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same cohort)")] = 2026,
+    min_visits: Annotated[int, typer.Option(min=0, max=200, help=(
+        "Give every patient at least this many visits (interim follow-ups; benchmarks use 10). "
+        "0: the demo cohort as generated"))] = 0,
 ) -> None:
     """Create the database and seed the synthetic demo cohort (no server)."""
     from cnocare.demo import prepare_demo
     from cnocare.records.db import database_url
 
-    login = prepare_demo(database_url(), patients=patients, seed=seed)
+    login = prepare_demo(database_url(), patients=patients, seed=seed, min_visits=min_visits)
     out.print(f"{login.patients} patients. Demo login: {login.username} / {login.password}")
 
 

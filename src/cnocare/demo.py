@@ -32,9 +32,9 @@ class DemoLogin:
 
 
 def prepare_demo(url: str, *, patients: int = 60, seed: int = 2026, quiet: bool = False,
-                 cohort_end: dt.date | None = None) -> DemoLogin:
+                 cohort_end: dt.date | None = None, min_visits: int = 0) -> DemoLogin:
     """``cohort_end`` defaults to today, so the demo's follow-up dates are current (same seed and end date,
-    same cohort)."""
+    same cohort). ``min_visits``: interim visits up to that many per patient (benchmarks; 0 adds none)."""
     upgrade(url)
     install_audit()  # seeding writes personal data: each row is audited like any other write
     engine = make_engine(url)
@@ -44,7 +44,7 @@ def prepare_demo(url: str, *, patients: int = 60, seed: int = 2026, quiet: bool 
         task = bar.add_task("seed", total=patients)
         with audit_context(actor="demo-seed"):
             seed_demo(factory, n=patients, seed=seed, cohort_end=cohort_end or dt.date.today(),
-                      progress=lambda done, total: bar.update(task, completed=done, total=total))
+                      min_visits=min_visits, progress=lambda done, total: bar.update(task, completed=done, total=total))
     password = generate_one_time_password()
     with transaction(factory) as db_session:
         centre_ids = list(db_session.scalars(select(Centre.id)))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.analytics.seed import seed_demo
-from cnocare.analytics.synthetic import SYNTHETIC, generate_cohort
+from cnocare.analytics.synthetic import COHORT_END, SYNTHETIC, generate_cohort
 from cnocare.records.chart import load_chart
 from cnocare.records.db import transaction
 from cnocare.records.patients.models import PatientRecord
@@ -59,3 +60,19 @@ def test_seeding_writes_the_generated_cohort_and_a_second_run_adds_nothing(
                 assert "cytopenia" in flags or "platelets_below_100" in flags
             if bundle.mimic == "infection_like":
                 assert "fever_with_high_crp" in flags
+
+
+def test_min_visits_tops_up_each_course_and_leaves_everything_else_as_generated() -> None:
+    plain = generate_cohort(120, seed=2026)
+    topped = generate_cohort(120, seed=2026, min_visits=10)
+    assert generate_cohort(120, seed=2026, min_visits=0) == plain  # the default adds nothing
+    for before, after in zip(plain, topped, strict=True):
+        assert len(after.visits) >= 10
+        # The same patient: only visits were added, none changed or removed, and they stay in date order.
+        assert before.model_copy(update={"visits": after.visits}) == after
+        assert all(v in after.visits for v in before.visits)
+        assert [v.date for v in after.visits] == sorted(v.date for v in after.visits)
+        assert len({v.date for v in after.visits}) == len(after.visits)
+        assert all(v.date <= COHORT_END for v in after.visits)
+    with pytest.raises(ValueError, match="min_visits"):
+        generate_cohort(1, seed=1, min_visits=-1)

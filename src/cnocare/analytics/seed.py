@@ -22,13 +22,14 @@ Progress = Callable[[int, int], None]
 
 
 def seed_demo(db_session_factory: sessionmaker[Session], n: int = 60, seed: int = 2026,
-              progress: Progress | None = None, actor: str = "demo-seed", cohort_end: dt.date = COHORT_END) -> int:
-    """Write the cohort; returns patients added.
+              progress: Progress | None = None, actor: str = "demo-seed", cohort_end: dt.date = COHORT_END,
+              min_visits: int = 0) -> int:
+    """Write the cohort; returns patients added (``min_visits``: see ``generate_cohort``).
 
     Each patient is one transaction; patients whose hospital number already exists are skipped, so a
     second run with the same seed adds nothing.
     """
-    return write_bundles(db_session_factory, generate_cohort(n, seed, cohort_end), CENTRES, progress, actor)
+    return write_bundles(db_session_factory, generate_cohort(n, seed, cohort_end, min_visits), CENTRES, progress, actor)
 
 
 def write_bundles(factory: sessionmaker[Session], bundles: Sequence[PatientBundle],

@@ -113,20 +113,51 @@ def draw_rates(rng: random.Random) -> CohortRates:
         site_weights={site: u(lo, hi) for site, lo, hi in SITES})
 
 
-def generate_cohort(n_patients: int, seed: int, cohort_end: dt.date = COHORT_END) -> list[PatientBundle]:
-    """Same ``(n_patients, seed, cohort_end)`` → the same cohort. Two of every ~25 patients are mimics.
+def generate_cohort(n_patients: int, seed: int, cohort_end: dt.date = COHORT_END,
+                    min_visits: int = 0) -> list[PatientBundle]:
+    """Same ``(n_patients, seed, cohort_end, min_visits)`` → the same cohort. Two of every ~25 patients are
+    mimics.
 
     ``cohort_end`` is the last day of the courses; the demo passes today so follow-up dates are current.
+    ``min_visits`` (benchmarks: a clinic-sized chart) adds interim follow-up visits to any patient with
+    fewer; 0, the default, adds none, so the demo cohort is the same with or without the parameter.
     """
     if n_patients < 1:
         raise ValueError(f"n_patients {n_patients}; accepted: 1 or more")
+    if not 0 <= min_visits <= 200:
+        raise ValueError(f"min_visits {min_visits}; accepted: 0 to 200")
     rng = random.Random(seed)
     rates = draw_rates(rng)
     bundles = []
     for index in range(n_patients):
         mimic = {7: "leukaemia_like", 19: "infection_like"}.get(index % 25)
-        bundles.append(_patient(random.Random(rng.getrandbits(64)), rates, index, mimic, cohort_end))
+        patient_rng = random.Random(rng.getrandbits(64))
+        bundle = _patient(patient_rng, rates, index, mimic, cohort_end)
+        if len(bundle.visits) < min_visits:
+            # Drawn from the patient's own generator after everything else: the rest of the patient,
+            # and every other patient, stay exactly as without min_visits.
+            bundle = _with_interim_visits(patient_rng, bundle, min_visits, cohort_end)
+        bundles.append(bundle)
     return bundles
+
+
+def _with_interim_visits(rng: random.Random, bundle: PatientBundle, count: int, end: dt.date) -> PatientBundle:
+    """Follow-up visits between the first and the last visit (a short course: up to half a year after the
+    first, never past ``end``), each scoring like the visit before it, until there are ``count``."""
+    visits = sorted(bundle.visits, key=lambda v: v.date)
+    first = visits[0].date
+    last = max(visits[-1].date, min(end, first + dt.timedelta(days=180)))
+    taken = {v.date for v in visits}
+    free = [first + dt.timedelta(days=d) for d in range(1, (last - first).days)
+            if first + dt.timedelta(days=d) not in taken]
+    added: list[VisitCreate] = []
+    for day in sorted(rng.sample(free, min(len(free), count - len(visits)))):
+        before = max((v for v in (*visits, *added) if v.date < day), key=lambda v: v.date)
+        added.append(VisitCreate(date=day, kind="follow_up", pain_0_10=before.pain_0_10,
+                                 physician_global_0_10=before.physician_global_0_10,
+                                 # only a visit after the course's last one is the one a review is due from
+                                 next_review_due=day + dt.timedelta(days=90) if day > visits[-1].date else None))
+    return bundle.model_copy(update={"visits": tuple(sorted((*visits, *added), key=lambda v: v.date))})
 
 
 def _patient(rng: random.Random, rates: CohortRates, index: int, mimic: str | None,

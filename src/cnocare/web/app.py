@@ -40,13 +40,18 @@ from cnocare.web.ui.render import error_page
 # The web app reads the platform's one settings object; the old name stays for callers that use it.
 WebSettings = SecuritySettings
 
+# Requests run in a pool of up to 40 threads, each using one connection at a time. SQLAlchemy's default
+# keeps 5 open and closes the rest on return, so a busy worker opened a PostgreSQL connection (a server
+# process each) for most requests: 20 stay open instead, opened only when that many are in use at once.
+WEB_POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
+
 
 def create_app(settings: SecuritySettings | None = None, *, engine_options: dict[str, Any] | None = None) -> FastAPI:
     """The app on the database ``settings`` name (default: read now from the environment / ``CNOCARE_CONFIG``)."""
     settings = settings or SecuritySettings()
     _require_production_keys()
     url = database_url(settings)
-    engine = make_engine(url, **(engine_options or {}))
+    engine = make_engine(url, **{**WEB_POOL, **(engine_options or {})})
     if settings.migrate:
         upgrade(url)
     @asynccontextmanager

@@ -46,5 +46,8 @@ def db_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-Db = Annotated[Session, Depends(db_session)]
+# Closed when the route returns, before the response is sent (pages render their templates inside the
+# route): the audit middleware writes the request's reads from its own session as the response starts,
+# and a request still holding this one could, under load, wait on a pool its own kind has exhausted.
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Ctx = Annotated[WebContext, Depends(web_context)]

@@ -9,16 +9,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from cnocare.records.assessments.service import snapshot_as_of
+from cnocare.records.assessments.service import latest_snapshot, snapshot_as_of
 from cnocare.records.casebuilder import build_case
+from cnocare.records.centres.service import get_centre
 from cnocare.records.chart import PatientChart, load_chart
+from cnocare.records.patients.schemas import PatientRead
 from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
 from cnocare.reports.skeleton import render_skeleton
+from cnocare.web.auth import caller, csrf_token
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
+from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
 from cnocare.web.services import visible_patient
-from cnocare.web.timeline import timeline, voided_records
+from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline, voided_records
 from cnocare.web.ui.deps import User
+from cnocare.web.ui.flash import read_flash
 from cnocare.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -36,8 +41,8 @@ def _parse_day(value: str | None) -> dt.date | None:
         return None
 
 
-def age_text(chart: PatientChart, today: dt.date) -> str | None:
-    dob = chart.patient.date_of_birth
+def age_text(patient: PatientRead, today: dt.date) -> str | None:
+    dob = patient.date_of_birth
     if dob is not None and today < dob:  # an "as of" date before birth
         return "not yet born on this date"
     return age_on(dob, today)
@@ -63,8 +68,7 @@ def stored_as_of(db: Any, patient_id: str, as_of: dt.date | None) -> Any:
     return snapshot_as_of(db_session=db, patient_id=patient_id, when=dt.datetime.combine(as_of, dt.time.max))
 
 
-def assessment_for(db: Any, patient_id: str, as_of: dt.date | None, chart: PatientChart,
-                   snapshot: Any) -> dict[str, Any] | None:
+def assessment_for(chart: PatientChart, as_of: dt.date | None, snapshot: Any) -> dict[str, Any] | None:
     """Current: the snapshot every write refreshed. As of a date: the snapshot stored by then."""
     if as_of is None:
         return chart.latest_snapshot.assessment if chart.latest_snapshot else None
@@ -87,33 +91,95 @@ def charts(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[Markup
     return out
 
 
+def page_parts(db: Any, patient_id: str, as_of: dt.date | None, snapshot: Any = None) -> PageParts:
+    """Everything a write can change on the page, drawn from the records: the skeleton maps, the trend
+    charts and the timeline (voided entries struck through) from the records cut to ``as_of``, the
+    assessment from the stored snapshot (``as_of``: the one stored by the end of that day)."""
+    chart = load_chart(db_session=db, patient_id=patient_id)
+    case = build_case(db_session=db, patient_id=patient_id, as_of=as_of)
+    kinds = available_kinds()
+    days = timeline(chart, kinds, voided=voided_records(db, patient_id, kinds), as_of=as_of)
+    return PageParts(
+        assessment=assessment_for(chart, as_of, snapshot),
+        skeleton_front=render_skeleton(case, view="front", as_of=as_of, id_prefix="sk"),
+        skeleton_back=render_skeleton(case, view="back", as_of=as_of, id_prefix="sk"),
+        charts=tuple(str(svg) for svg in charts(case, chart, as_of)),
+        timeline=tuple((day.date, tuple(TimelineRow(e.kind.slug, e.record_id, e.version, e.summary, e.detail,
+                                                    e.voided) for e in day.entries)) for day in days),
+        imaging_dates=tuple(sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging},
+                                   reverse=True)))
+
+
+def _timeline_days(parts: PageParts) -> list[TimelineDay]:
+    kinds = available_kinds()
+    return [TimelineDay(day, tuple(TimelineEntry(kinds[row.slug], row.record_id, row.version, row.summary,
+                                                 row.detail, row.voided) for row in rows if row.slug in kinds))
+            for day, rows in parts.timeline]
+
+
+def page_context(patient: PatientRead, centre: Any, parts: PageParts, day: dt.date | None,
+                 as_of: str | None, snapshot: Any = None) -> dict[str, Any]:
+    return {"patient": patient, "centre": centre, "as_of": day, "as_of_text": as_of or "",
+            "as_of_snapshot": snapshot,
+            "imaging_dates": parts.imaging_dates, "age": age_text(patient, day or dt.date.today()),
+            "assessment": parts.assessment, "timeline": _timeline_days(parts),
+            "skeleton_front": Markup(parts.skeleton_front), "skeleton_back": Markup(parts.skeleton_back),
+            "charts": [Markup(svg) for svg in parts.charts], "quick_add": QUICK_ADD}
+
+
+# Stands for this response's CSRF token in a cached page (the token differs per session).
+CSRF_PLACEHOLDER = "csrf-token-of-this-response-9d41c7"
+PAGE = "patients/page.html"
+
+
+def render_cached_page(request: Request, context: dict[str, Any]) -> str:
+    """The whole page as ``render.page`` would render it for this viewer, without a flash and with the CSRF
+    token left as a placeholder: what a plain view of this patient shows this viewer today."""
+    template = request.app.state.web.templates.get_template(PAGE)
+    html: str = template.render({**context, "request": request, "principal": caller(request),
+                                 "csrf_token": CSRF_PLACEHOLDER, "flash": None})
+    return html
+
+
+def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
+    """The page as the last write left it: parts drawn once per data version (shared by all viewers), the
+    page rendered once per version and viewer, this request's CSRF token filled in."""
+    version, centre = data_version(db, patient.id, patient.row_version, patient.centre_id)
+    caches = page_cache_of(request.app.state)
+    # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
+    parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+    if read_flash(request) is not None:  # right after a write: the message belongs to this response only
+        return page(request, PAGE, page_context(patient, centre, parts, None, None))
+    viewer = (version, centre, dt.date.today(), caller(request))
+    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(
+        request, page_context(patient, centre, parts, None, None)))
+    response = HTMLResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)))
+    response.headers["Cache-Control"] = "no-store"  # as render.page: patient data is never kept by browsers
+    return response
+
+
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
-    visible_patient(db, user, patient_id, "record:read")
-    chart = load_chart(db_session=db, patient_id=patient_id)
+    patient = visible_patient(db, user, patient_id, "record:read")
     day = _parse_day(as_of)
-    case = build_case(db_session=db, patient_id=patient_id, as_of=day)
-    snapshot = stored_as_of(db, patient_id, day)
-    assessment = assessment_for(db, patient_id, day, chart, snapshot)
-    dates = sorted({d for d in (case.reference_date,) if d} | {s.date for s in case.imaging}, reverse=True)
-    return page(request, "patients/page.html", {
-        "chart": chart, "patient": chart.patient, "centre": chart.centre, "as_of": day,
-        "as_of_text": as_of or "", "imaging_dates": dates, "age": age_text(chart, day or dt.date.today()),
-        "assessment": assessment, "as_of_snapshot": snapshot, "timeline": timeline(
-            chart, available_kinds(), voided=voided_records(db, patient_id, available_kinds()), as_of=day),
-        "skeleton_front": Markup(render_skeleton(case, view="front", as_of=day, id_prefix="sk")),
-        "skeleton_back": Markup(render_skeleton(case, view="back", as_of=day, id_prefix="sk")),
-        "charts": charts(case, chart, day), "quick_add": QUICK_ADD})
+    if day is None:
+        return plain_view(request, db, patient)
+    # "As of" views are rare and each date differs: drawn every time, never cached.
+    snapshot = stored_as_of(db, patient.id, day)
+    context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
+                           page_parts(db, patient.id, day, snapshot), day, as_of, snapshot)
+    return page(request, PAGE, context)
 
 
 @router.get("/patients/{patient_id}/assessment", response_class=HTMLResponse)
 def assessment_fragment(request: Request, patient_id: str, user: User, db: Db,
                         as_of: str | None = None) -> HTMLResponse:
     """The assessment panel alone, for a script that refreshes it after a save."""
-    visible_patient(db, user, patient_id, "assessment:read")
-    chart = load_chart(db_session=db, patient_id=patient_id)
+    patient = visible_patient(db, user, patient_id, "assessment:read")
     day = _parse_day(as_of)
-    snapshot = stored_as_of(db, patient_id, day)
+    # The snapshot the last write stored, or the one stored by the end of that day; nothing is rebuilt.
+    snapshot = latest_snapshot(db_session=db, patient_id=patient.id) if day is None else \
+        stored_as_of(db, patient.id, day)
     return page(request, "partials/assessment.html", {
-        "assessment": assessment_for(db, patient_id, day, chart, snapshot), "as_of": day,
-        "as_of_snapshot": snapshot})
+        "assessment": snapshot.assessment if snapshot else None, "as_of": day,
+        "as_of_snapshot": snapshot if day is not None else None})
