@@ -149,3 +149,11 @@ def test_an_infusion_without_its_pre_checks_is_refused(browser_page: Any, clinic
     page.get_by_role("button", name="Save", exact=True).click()
     error = str(page.locator("#f-checks_done-error").text_content())
     assert "no pre-infusion check recorded" in error and "calcium" in error
+
+
+def test_the_treatment_page_fits_a_phone_without_sideways_scrolling(browser_page: Any, clinic: Clinic) -> None:
+    page, pid = browser_page, child_with_typical_cno(clinic, "Pia Phone")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page)
+    page.goto(f"/patients/{pid}/treatment?drug=methotrexate")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
