@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from records_personas import CLINICIAN, COLLEAGUE, NewPatient
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.records import writes
@@ -12,6 +14,7 @@ from cnocare.records.casebuilder import build_case
 from cnocare.records.chart import load_chart
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
+from cnocare.records.labs.models import LabResultRecord
 
 D = dt.date
 
@@ -120,3 +123,20 @@ def test_the_patient_chart_has_every_section_and_the_latest_assessment(
     assert chart.patient.id == patient.id and len(chart["labs"]) == 3 and len(chart["imaging"][0].lesions) == 2
     assert chart["visits"][0].next_review_due == D(2026, 2, 3) and chart["notes"][0].text == "Discussed NSAID trial."
     assert chart.latest_snapshot is not None and chart.latest_snapshot.assessment["case_id"] == patient.id
+
+
+def test_a_stored_result_reaches_the_case_with_the_canonical_value_converted_once_at_entry(
+        db_factory: sessionmaker[Session], new_patient: NewPatient) -> None:
+    """The Case takes the canonical value stored at entry: the refresh neither re-parses nor re-converts it."""
+    patient = new_patient()
+    with transaction(db_factory) as s:
+        writes.add(KINDS["labs"], db_session=s, patient_id=patient.id, actor="t",
+                   data={"test": "crp", "date": dt.date(2026, 3, 2), "value": 1.2, "unit": "mg/dL",
+                         "reference_high": 0.5})
+    with transaction(db_factory) as s:
+        assert build_case(db_session=s, patient_id=patient.id).labs[0].canonical_value == pytest.approx(12)
+        # Mark the stored canonical value: if the Case still converted 1.2 mg/dL itself it would read 12.
+        s.execute(update(LabResultRecord).values(canonical_value=12.5))
+    with transaction(db_factory) as s:
+        lab = build_case(db_session=s, patient_id=patient.id).labs[0]
+    assert lab.canonical_value == 12.5 and lab.canonical_reference_high == pytest.approx(5)

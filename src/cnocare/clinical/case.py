@@ -223,6 +223,9 @@ class LabResult(Snapshot):
         for computed in ("canonical_value", "canonical_reference_low", "canonical_reference_high"):
             if computed in data and not data.get("_trusted"):
                 raise ValueError(f"{computed} is computed by cnocare; give value and unit instead")
+        # A stored result was checked and converted once, when it was saved: its canonical value is used as
+        # stored (records pass ``_trusted``), not parsed, checked and converted again.
+        trusted = bool(data.get("_trusted")) and data.get("canonical_value") is not None
         data = {k: v for k, v in data.items() if k != "_trusted"}
         test_id = data.get("test")
         tests = lab_tests()
@@ -242,6 +245,8 @@ class LabResult(Snapshot):
             if data.get("result") == "pending":
                 return data
             raise ValueError(f"value missing for {test_id}; give value and unit, or result: pending")
+        if trusted:
+            return _with_canonical_references(test.units.get(str(data.get("unit"))), data)
         if isinstance(value, str):
             value, data = _censored(test_id, value, data)
         unit = data.get("unit")
@@ -316,6 +321,17 @@ class LabResult(Snapshot):
         if iv is None or lo is None or hi is None:
             return None
         return iv.within(lo, hi)
+
+
+def _with_canonical_references(factor: float | None, data: dict[str, Any]) -> dict[str, Any]:
+    """A stored result: only its reference interval (kept as the laboratory wrote it) is put in canonical
+    units; the value's own canonical form is the one stored at entry."""
+    data = dict(data)
+    for bound in ("low", "high"):
+        ref = data.get(f"reference_{bound}")
+        if ref is not None and factor is not None:
+            data[f"canonical_reference_{bound}"] = float(ref) * factor
+    return data
 
 
 def _censored(test_id: str, text: str, data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:

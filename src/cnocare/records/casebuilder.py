@@ -39,6 +39,8 @@ def build_case(*, db_session: Session, patient_id: str, as_of: dt.date | None = 
                 continue
             if kind.ends and ended_later(fields[kind.ends[0]]):
                 fields = {**fields, **dict.fromkeys(kind.ends)}
+            if kind.case_hints is not None:
+                fields = {**fields, **kind.case_hints(row)}
             dated.append((str(when or ""), row.record_id, fields))
         return tuple(kind.to_case(fields, record_id) for _, record_id, fields in sorted(dated, key=lambda d: d[:2]))
 

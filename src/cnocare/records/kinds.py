@@ -73,6 +73,9 @@ class RecordKind:
     dump_row: Callable[[Any], dict[str, Any]] | None = None
     load_row: Callable[[Any, dict[str, Any], Any], None] | None = None
     past_events: tuple[str, ...] = ()  # date fields that can never be after today (a result, a visit)
+    # What a stored row adds for the Case beyond the entered fields (a lab's canonical value, converted once
+    # at entry, so the Case does not convert it again).
+    case_hints: Callable[[Any], dict[str, Any]] | None = None
     concept: versioned.Concept[Any, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -173,7 +176,8 @@ ALL_KINDS: tuple[RecordKind, ...] = (
                dump_row=imaging.study_fields, load_row=imaging.store_study),
     RecordKind("labs", "Lab result", "Labs", "lab result", LabResultRecord, LabResultCreate, "date", _lab,
                case_field="labs", case_model=case.LabResult, record_only=("reference_source",),
-               read=LabResultRead, load_row=labs.store_with_canonical_value, past_events=("date",)),
+               read=LabResultRead, load_row=labs.store_with_canonical_value, past_events=("date",),
+               case_hints=labs.stored_canonical_value),
     RecordKind("biopsies", "Biopsy", "Biopsies", "biopsy", models.BiopsyRecord, schemas.BiopsyCreate, "date",
                lambda r: _join("Biopsy", _bone(r.get("site"), r.get("side")),
                                label("cultures", r.get("culture")) if r.get("culture") else "culture not reported",

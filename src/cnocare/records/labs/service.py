@@ -18,3 +18,10 @@ def store_with_canonical_value(row: LabResultRecord, fields: dict[str, Any], lab
         setattr(row, name, value)
     row.canonical_value = lab.canonical_value
     row.canonical_unit = lab_tests()[lab.test].unit if lab.canonical_value is not None else None
+
+
+def stored_canonical_value(row: LabResultRecord) -> dict[str, Any]:
+    """The value in canonical units as stored at entry, for the Case to use as is."""
+    if row.canonical_value is None:
+        return {}
+    return {"_trusted": True, "canonical_value": row.canonical_value}
