@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnocare.clinical.activity import chaq, visit_measures
-from cnocare.clinical.case import ActivityAssessment, Case, ChaqAnswers
+from cnocare.clinical.case import Case
+from cnocare.clinical.follow_up_snapshot import ActivityAssessment, ChaqAnswers
 from cnocare.knowledge.activity import chaq_definition
 
 DAY = dt.date(2026, 3, 1)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cnocare.clinical.case import ActivityAssessment, Case, ChaqAnswers
+from cnocare.clinical.case import Case
+from cnocare.clinical.follow_up_snapshot import ActivityAssessment, ChaqAnswers
 from cnocare.clinical.result import Citation, InstrumentResult, ResultItem, result_item
 from cnocare.knowledge.activity import chaq_definition
 from cnocare.knowledge.catalogue import bone_sites, sources

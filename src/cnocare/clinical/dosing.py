@@ -11,7 +11,8 @@ import math
 
 from pydantic import BaseModel, ConfigDict
 
-from cnocare.clinical.case import Case, Measurement
+from cnocare.clinical.case import Case
+from cnocare.clinical.follow_up_snapshot import Measurement
 from cnocare.knowledge.formulary import Formulary, FormularyLine
 
 

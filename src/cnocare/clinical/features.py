@@ -24,7 +24,7 @@ from cnocare.clinical.facts import (
     CaseFacts,
 )
 from cnocare.clinical.lab_reading import any_outside
-from cnocare.clinical.lesion_count import bilateral_sites
+from cnocare.clinical.lesion_count import Count, bilateral_sites
 from cnocare.clinical.logic import Evidence, all_of, any_of, negate, unknown
 from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests, label
 
@@ -44,28 +44,24 @@ def _site_names(sites: set[str] | list[str]) -> str:
 
 
 # ---- counts and distribution -------------------------------------------------------------
-def _multiple_bones(f: CaseFacts) -> Evidence:
-    """Bristol: lesions in more than one bone."""
+def _more_than_one(f: CaseFacts, n: Count, noun: str) -> Evidence:
     if not f.lesions:
         return unknown("imaging with lesions")
-    n = f.bone_count
     more = n.more_than(1)
-    src = f"{n.describe('bone(s)')}; {f.imaging_source}"
+    src = f"{n.describe(noun)}; {f.imaging_source}"
     if more is None:
         return unknown(*_count_missing(f), source=src)
     return Evidence(more, src)
+
+
+def _multiple_bones(f: CaseFacts) -> Evidence:
+    """Bristol: lesions in more than one bone."""
+    return _more_than_one(f, f.bone_count, "bone(s)")
 
 
 def _multiple_lesions(f: CaseFacts) -> Evidence:
     """Jansson "more than one radiologically proven lesion"; NBODS "more than one focus"."""
-    if not f.lesions:
-        return unknown("imaging with lesions")
-    n = f.lesion_count
-    more = n.more_than(1)
-    src = f"{n.describe('lesion(s)')}; {f.imaging_source}"
-    if more is None:
-        return unknown(*_count_missing(f), source=src)
-    return Evidence(more, src)
+    return _more_than_one(f, f.lesion_count, "lesion(s)")
 
 
 def _count_missing(f: CaseFacts) -> tuple[str, ...]:

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from cnocare.knowledge.catalogue import Verification, read_data_file, sources
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from cnocare.knowledge.catalogue import Frozen, Verification, read_data_file, sources
 
 
 class ChaqDomain(Frozen):

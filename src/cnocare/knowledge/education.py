@@ -7,13 +7,9 @@ import datetime as dt
 import re
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from cnocare.knowledge.catalogue import read_data_file, sources
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from cnocare.knowledge.catalogue import Frozen, read_data_file, sources
 
 
 class EducationPage(Frozen):

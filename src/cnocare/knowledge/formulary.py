@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+
+from cnocare.knowledge.catalogue import Frozen
 
 REQUIRED_MAXIMA = ("max_single_mg", "max_daily_mg")
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class FormularyLine(Frozen):

@@ -12,9 +12,9 @@ import re
 from functools import cache
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from cnocare.knowledge.catalogue import Verification, lab_tests, read_data_file, sources
+from cnocare.knowledge.catalogue import Frozen, Verification, lab_tests, read_data_file, sources
 from cnocare.knowledge.instruments import Predicate
 from cnocare.knowledge.treatment import carra_plans
 
@@ -31,9 +31,6 @@ _SPECIALIST_TARGET = re.compile(r"^IL-(?:1|6|17|12/23)(?![\d/])")
 
 _CITED_LISTS = ("adverse_effects", "warnings", "monitoring", "pre_treatment_checks", "findings")
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class CitedText(Frozen):

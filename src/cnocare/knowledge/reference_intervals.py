@@ -13,15 +13,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from cnocare.knowledge.catalogue import Verification, lab_tests, read_data_file, sources
+from cnocare.knowledge.catalogue import Frozen, Verification, lab_tests, read_data_file, sources
 
 DEFAULT_RANGE_LABEL = "default range — the laboratory sent none"
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class ReferenceBand(Frozen):

@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
+
+from cnocare.knowledge.catalogue import Frozen
 
 PEDCNO_VARIABLES = ("esr", "radiological_lesion_count", "physician_global", "patient_global", "chaq")
 RAI_PARAMETERS = ("marrow_hyperintensity", "extension", "soft_tissue_periosteal_hyperintensity", "bony_expansion",
                   "vertebral_collapse")
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class PedCnoDefinition(Frozen):

@@ -5,15 +5,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
-from cnocare.knowledge.catalogue import Verification, read_data_file, sources
+from cnocare.knowledge.catalogue import Frozen, Verification, read_data_file, sources
 
 TriageLevel = Literal["emergency", "contact_team", "routine"]
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class TriageRule(Frozen):

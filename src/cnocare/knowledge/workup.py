@@ -6,16 +6,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from cnocare.knowledge.catalogue import Verification, read_data_file, sources
+from cnocare.knowledge.catalogue import Frozen, Verification, read_data_file, sources
 from cnocare.knowledge.instruments import Predicate
 
 Category = Literal["malignancy", "infection", "both"]
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class RedFlagDefinition(Frozen):

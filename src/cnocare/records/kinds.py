@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.fields import FieldInfo
 
 from cnocare.clinical import case
+from cnocare.clinical import follow_up_snapshot as follow_up
+from cnocare.clinical.snapshot import Snapshot
 from cnocare.knowledge.catalogue import bone_sites, lab_tests, label
 from cnocare.records import models, schemas, versioned
 from cnocare.records.imaging import service as imaging
@@ -63,7 +65,7 @@ class RecordKind:
     summarise: Summary
     # Where the record goes in the Case, and as which model; None for what the core does not read.
     case_field: str | None = None
-    case_model: type[case.Snapshot] | None = None
+    case_model: type[Snapshot] | None = None
     record_only: tuple[str, ...] = ()  # kept in the record, not part of the clinical snapshot
     # The date that ends a course, with the fields that go with it: an "as of" view before that date
     # shows the course as still running.
@@ -93,7 +95,7 @@ class RecordKind:
     def update(self) -> type[BaseModel]:
         return update_schema(self.create)
 
-    def to_case(self, fields: dict[str, Any], record_id: str) -> case.Snapshot:
+    def to_case(self, fields: dict[str, Any], record_id: str) -> Snapshot:
         """The Case model for one record; it owns the clinical validation rules."""
         assert self.case_model is not None, f"{self.noun} is not part of the Case"
         data = {k: v for k, v in fields.items() if k not in self.record_only}
@@ -161,7 +163,7 @@ def _lesions_detail(r: dict[str, Any]) -> str | None:
 ALL_KINDS: tuple[RecordKind, ...] = (
     RecordKind("visits", "Visit", "Visits", "visit", models.VisitRecord, schemas.VisitCreate, "date",
                lambda r: _join("Visit", r.get("kind") and _words(r["kind"])), detail=_visit_detail,
-               past_events=("date",), case_field="activity", case_model=case.ActivityAssessment,
+               past_events=("date",), case_field="activity", case_model=follow_up.ActivityAssessment,
                record_only=("kind", "notes", "next_review_due")),
     RecordKind("episodes", "Flare or episode", "Flares and episodes", "episode", models.EpisodeRecord,
                schemas.EpisodeCreate, "start",
@@ -208,18 +210,19 @@ ALL_KINDS: tuple[RecordKind, ...] = (
                schemas.MeasurementCreate, "date",
                lambda r: f"{label('measurements', r['kind']).capitalize()} {r['value']:g} "
                          f"{'kg' if r['kind'] == 'weight_kg' else 'cm'}",
-               case_field="measurements", case_model=case.Measurement, record_only=("note",), past_events=("date",)),
+               case_field="measurements", case_model=follow_up.Measurement, record_only=("note",),
+               past_events=("date",)),
     RecordKind("infusions", "Infusion", "Infusions", "infusion", models.InfusionRecord, schemas.InfusionCreate,
                "date", lambda r: _join("Infusion", r["drug"], r.get("dose_mg") and f"{r['dose_mg']:g} mg",
                                        r.get("reaction") and "reaction recorded"),
-               case_field="infusions", case_model=case.Infusion, past_events=("date",)),
+               case_field="infusions", case_model=follow_up.Infusion, past_events=("date",)),
     RecordKind("chaq", "CHAQ questionnaire", "CHAQ questionnaires", "CHAQ questionnaire", models.ChaqRecord,
                schemas.ChaqCreate, "date", lambda r: f"CHAQ, {len(r.get('answers') or {})} of 30 items answered",
-               case_field="chaq", case_model=case.ChaqAnswers, past_events=("date",)),
+               case_field="chaq", case_model=follow_up.ChaqAnswers, past_events=("date",)),
     RecordKind("checks", "Pre-treatment check", "Pre-treatment checks", "check", models.ClinicalCheckRecord,
                schemas.ClinicalCheckCreate, "date",
                lambda r: _join(label("checks", r["kind"]).capitalize(), r.get("outcome")),
-               case_field="checks", case_model=case.ClinicalCheck, past_events=("date",)),
+               case_field="checks", case_model=follow_up.ClinicalCheck, past_events=("date",)),
     RecordKind("care-plan", "Care-plan item", "Care plan", "care-plan item", models.CarePlanItemRecord,
                schemas.CarePlanItemCreate, "start",
                lambda r: _join(_words(r["therapy"]).capitalize(), r.get("status"), f"owner {r['owner']}",

@@ -52,9 +52,9 @@ def _reviewed(db: Any, patient_id: str) -> set[tuple[str, dt.date]]:
     return {(r.signal_kind, r.signal_date) for r in rows}
 
 
-def _open_signals(db: Any, patient_id: str, case: Case) -> list[flares.FlareSignal]:
+def _open_signals(db: Any, patient_id: str, report: flares.FlareReport) -> list[flares.FlareSignal]:
     done = _reviewed(db, patient_id)
-    return [s for s in flares.detect(case).signals if (s.kind, s.date) not in done]
+    return [s for s in report.signals if (s.kind, s.date) not in done]
 
 
 def _doses(request: Request, case: Case, drug: str) -> list[DoseLine]:
@@ -72,13 +72,14 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
     visits = sorted(case.activity, key=lambda v: v.date)
     questionnaires = sorted(case.chaq, key=lambda c: c.date)
     confirmed = tuple((e.start, "confirmed flare") for e in case.episodes if e.kind == "flare")
+    report = flares.detect(case)
     formulary = web_context(request).formulary
     return page(request, "patients/treatment.html", {
         "patient": patient, "today": today, "step_up": stepup.assess(case, on=today),
         "visit": visit_measures(visits[-1], case) if visits else None,
         "chaq": chaq(questionnaires[-1]) if questionnaires else None,
-        "schedule": followup.schedule(case, today), "signals": _open_signals(db, patient_id, case),
-        "flare_notes": flares.detect(case).notes, "formulary": formulary, "drug": drug,
+        "schedule": followup.schedule(case, today), "signals": _open_signals(db, patient_id, report),
+        "flare_notes": report.notes, "formulary": formulary, "drug": drug,
         "doses": _doses(request, case, drug),
         "chart": Markup(render_activity_chart(case, flares=confirmed)), "growth": growth(case),
         "rai": _rai(request, case), "pedcno": _pedcno(request, case, visits, questionnaires),
