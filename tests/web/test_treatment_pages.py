@@ -100,3 +100,13 @@ def test_the_worklist_leaves_out_a_patient_who_is_not_active(ada: TestClient, cl
         update_patient(db_session=db, patient_id=pid, expected_version=version, actor="setup",
                        changes={"status": "discharged", "status_date": TODAY})
     assert "Dora Discharged" not in ada.get("/worklist?within_days=60").text
+
+
+def test_an_impossible_weight_is_refused_in_the_clinics_words(ada: TestClient, clinic: Clinic) -> None:
+    pid = new_patient(ada, clinic)
+    form = ada.get(f"/patients/{pid}/measurements/new").text
+    refused = ada.post(f"/patients/{pid}/measurements/new", data={
+        "csrf_token": csrf_of(form), "kind": "weight_kg", "date": TODAY.isoformat(), "value": "900"})
+    assert refused.status_code == 422
+    assert "value 900 kg is impossible for a weight; accepted 0.3–300 kg" in refused.text
+    assert "weight_kg 900" not in refused.text

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from cnocare.clinical.snapshot import Snapshot, check_site
 from cnocare.clinical.vocabulary import CheckKind, InfusionCheck, MeasurementKind
+from cnocare.knowledge.catalogue import label
 
 # Physiological limits for data entry (local choice, see knowledge/data/sources.yaml local_plausibility).
 MEASUREMENT_UNITS = {"weight_kg": "kg", "height_cm": "cm", "limb_length_difference_cm": "cm"}
@@ -31,7 +32,8 @@ class Measurement(Snapshot):
         lo, hi = MEASUREMENT_POSSIBLE[self.kind]
         if not lo <= self.value <= hi:
             unit = MEASUREMENT_UNITS[self.kind]
-            raise ValueError(f"{self.kind} {self.value:g} {unit} is impossible; accepted {lo:g}–{hi:g} {unit}")
+            raise ValueError(f"value {self.value:g} {unit} is impossible for a {label('measurements', self.kind)}; "
+                             f"accepted {lo:g}–{hi:g} {unit}")
         return self
 
 

@@ -66,7 +66,8 @@ def _doses(request: Request, case: Case, drug: str) -> list[DoseLine]:
 
 @router.get("/patients/{patient_id}/treatment", response_class=HTMLResponse)
 def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: str = "") -> HTMLResponse:
-    patient = visible_patient(db, user, patient_id, "record:read")
+    # A page for the care team (step-up options, doses, staff flags); families get their own pages.
+    patient = visible_patient(db, user, patient_id, "record:write")
     case = _case(db, patient_id)
     today = _today()
     visits = sorted(case.activity, key=lambda v: v.date)
@@ -183,7 +184,7 @@ def school_letter(request: Request, patient_id: str, user: User, db: Db) -> Resp
 
 
 def _letter(request: Request, patient_id: str, kind: str, user: User, db: Db) -> Response:
-    patient = visible_patient(db, user, patient_id, "record:read")
+    patient = visible_patient(db, user, patient_id, "record:write")  # the care team writes the letters
     chart = load_chart(db_session=db, patient_id=patient_id)
     case = _case(db, patient_id)
     today = _today()
