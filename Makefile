@@ -1,7 +1,9 @@
-# One command per job. A fresh machine needs only Python 3.11, pip and make.
+# One command per job. A fresh machine needs only Python 3.11, pip, make and Node 20 (npm, for axe-core).
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# axe-core for the accessibility check in the browser tests (npm registry, pinned in package-lock.json).
+AXE    := node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench bench-web clean
 
@@ -15,8 +17,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/cnocare serve --demo
 
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(AXE)
+
 ## test: set up, then run the whole test suite (browser and PostgreSQL suites skip without them, fail in CI)
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest
 
 lint: $(STAMP)

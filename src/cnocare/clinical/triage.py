@@ -2,8 +2,9 @@
 
 The warning-sign questions of the diary map to three levels: emergency (seek emergency help now),
 contact the care team today (and alert the team), or routine. A fever is also read from the temperature
-(at or above the site's fever threshold) and a new painful site from the previous entry, so a family that
-only records numbers is still triaged. Unanswered is not "no": the result lists what was not answered.
+(at or above the site's fever threshold) and from the family's "fever today", and a new painful site from
+the previous entry, so a family that only records numbers is still triaged. Unanswered is not "no": the
+result lists what was not answered.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class DiaryAnswers(BaseModel):
     pain_0_10: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
     painful_sites: tuple[str, ...] | None = None
     temperature_c: float | None = Field(default=None, ge=30, le=45, allow_inf_nan=False)
+    fever: bool | None = None  # the family's own "fever today?", with or without a reading
     warning_signs: dict[str, bool] = Field(default_factory=dict)
 
 
@@ -47,6 +49,11 @@ INSTRUCTIONS = {
 }
 
 
+def _feverish(answers: DiaryAnswers) -> bool:
+    reading = answers.temperature_c
+    return answers.fever is True or (reading is not None and reading >= FEVER_THRESHOLD_C)
+
+
 def triage(entry: DiaryAnswers, previous: DiaryAnswers | None = None, *,
            emergency_number: str = "your local emergency number") -> TriageResult:
     rules = triage_rules().rules
@@ -57,10 +64,10 @@ def triage(entry: DiaryAnswers, previous: DiaryAnswers | None = None, *,
     answers = dict(entry.warning_signs)
     family: list[str] = []
     staff: list[str] = []
-    if entry.temperature_c is not None and entry.temperature_c >= FEVER_THRESHOLD_C and \
-            not (previous and previous.temperature_c is not None and previous.temperature_c >= FEVER_THRESHOLD_C):
+    if _feverish(entry) and not (previous and _feverish(previous)):
         answers["new_fever_or_chills"] = True
-        staff.append(f"temperature {entry.temperature_c:g} °C")
+        staff.append(f"temperature {entry.temperature_c:g} °C" if entry.temperature_c is not None
+                     and entry.temperature_c >= FEVER_THRESHOLD_C else "the family reports a fever")
     if previous is not None and entry.painful_sites and previous.painful_sites is not None:
         new = sorted(set(entry.painful_sites) - set(previous.painful_sites))
         if new:

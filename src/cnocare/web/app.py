@@ -35,6 +35,7 @@ from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
 from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
+from cnocare.web.ui.alerts import open_alert_count
 from cnocare.web.ui.render import error_page
 
 # The web app reads the platform's one settings object; the old name stays for callers that use it.
@@ -65,6 +66,7 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
                   "signed-in user or a bearer API token.")
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
+    templates.env.globals["open_alert_count"] = open_alert_count
     formulary = load_formulary(settings.formulary_path) if settings.formulary_path else None
     app.state.web = WebContext(
         engine=engine, sessions=session_factory(engine), templates=templates, database_url=url, formulary=formulary,

@@ -22,6 +22,7 @@ class DiaryEntryRecord(ClinicalRecordMixin, Base):
     pain_scale: Mapped[str | None] = mapped_column(String(16))
     pain_0_10: Mapped[float | None] = mapped_column(Float())
     painful_sites: Mapped[list[str] | None] = mapped_column(JSON())
+    painful_areas: Mapped[list[str] | None] = mapped_column(JSON())
     night_pain: Mapped[bool | None] = mapped_column(Boolean())
     limp: Mapped[bool | None] = mapped_column(Boolean())
     activity_limited: Mapped[bool | None] = mapped_column(Boolean())

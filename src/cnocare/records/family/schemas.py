@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cnocare.knowledge.body_map import body_areas, sites_of
 from cnocare.knowledge.catalogue import bone_sites
 from cnocare.knowledge.triage import triage_rules
 from cnocare.records.clock import UtcDateTime
@@ -31,6 +32,9 @@ class DiaryEntryCreate(BaseModel):
     pain_scale: PainScale | None = None
     pain_0_10: float | None = Field(default=None, ge=0, le=10, allow_inf_nan=False)
     painful_sites: tuple[str, ...] | None = Field(default=None, description="Bone-site ids; () means none")
+    painful_areas: tuple[str, ...] | None = Field(
+        default=None, description="Body-map areas as the family ticked them (with side); their bone sites are "
+                                  "added to painful_sites; () means none")
     night_pain: bool | None = None
     limp: bool | None = None
     activity_limited: bool | None = None
@@ -66,6 +70,23 @@ class DiaryEntryCreate(BaseModel):
         if unknown:
             raise ValueError(f"painful site {unknown[0]!r} is not a bone site of the body map")
         return tuple(dict.fromkeys(value))
+
+    @field_validator("painful_areas")
+    @classmethod
+    def _known_areas(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        unknown = [a for a in value if a not in body_areas()]
+        if unknown:
+            raise ValueError(f"body area {unknown[0]!r} is not on the body map")
+        return tuple(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _sites_from_areas(self) -> DiaryEntryCreate:
+        if self.painful_areas is not None:
+            union = set(sites_of(self.painful_areas)) | set(self.painful_sites or ())
+            self.painful_sites = tuple(s for s in bone_sites() if s in union)
+        return self
 
     @field_validator("warning_signs")
     @classmethod

@@ -3,6 +3,8 @@
 from fastapi import APIRouter
 
 from cnocare.web.ui import (
+    alerts,
+    diary,
     family,
     history,
     lab_panel,
@@ -16,6 +18,8 @@ from cnocare.web.ui import (
 )
 
 router = APIRouter(include_in_schema=False)
-# Specific paths before the generic /patients/{id}/{kind}/... routes.
-for module in (login, family, patients, patient_admin, lesions, lab_panel, patient_page, treatment, history, records):
+# Specific paths before the generic /patients/{id}/{kind}/... routes; fixed /family/... pages (e.g. /family/learn)
+# before diary's /family/{patient_id}.
+for module in (login, family, diary, alerts, patients, patient_admin, lesions, lab_panel, patient_page, treatment,
+               history, records):
     router.include_router(module.router)

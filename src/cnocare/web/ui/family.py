@@ -1,4 +1,5 @@
-"""The family's own pages (patients and parents): home, and the shell every family page extends.
+"""The family's own pages (patients and parents): home, and the shell every family page extends (the Today
+page and diary are in ``web.ui.diary``).
 
 Families never get the clinician page. Each page finds the child with ``family_child``: the role check
 first, then the link between this account and the child (another family's child answers exactly like an
@@ -52,9 +53,3 @@ def family_home(request: Request, user: User, db: Db) -> Response:
     if len(children) == 1:
         return redirect(request, f"/family/{children[0].id}")
     return page(request, "family/home.html", {"children": children, "section": "home"})
-
-
-@router.get("/family/{patient_id}", response_class=HTMLResponse)
-def family_today(request: Request, user: User, db: Db, patient_id: str) -> Response:
-    child = family_child(db, user, patient_id)
-    return page(request, "family/today.html", {"child": child, "section": "today"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,6 +23,7 @@ from cnocare.web.kinds import available_kinds
 from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
 from cnocare.web.services import visible_patient
 from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline, voided_records
+from cnocare.web.ui.alerts import patient_alerts
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.flash import read_flash
 from cnocare.web.ui.render import page
@@ -118,8 +120,8 @@ def _timeline_days(parts: PageParts) -> list[TimelineDay]:
 
 
 def page_context(patient: PatientRead, centre: Any, parts: PageParts, day: dt.date | None,
-                 as_of: str | None, snapshot: Any = None) -> dict[str, Any]:
-    return {"patient": patient, "centre": centre, "as_of": day, "as_of_text": as_of or "",
+                 as_of: str | None, snapshot: Any = None, open_alerts: Sequence[Any] = ()) -> dict[str, Any]:
+    return {"patient": patient, "centre": centre, "as_of": day, "as_of_text": as_of or "", "open_alerts": open_alerts,
             "as_of_snapshot": snapshot,
             "imaging_dates": parts.imaging_dates, "age": age_text(patient, day or dt.date.today()),
             "assessment": parts.assessment, "timeline": _timeline_days(parts),
@@ -148,11 +150,13 @@ def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
     caches = page_cache_of(request.app.state)
     # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
     parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+    alerts, open_at_centres = patient_alerts(request, db, patient.id)
     if read_flash(request) is not None:  # right after a write: the message belongs to this response only
-        return page(request, PAGE, page_context(patient, centre, parts, None, None))
-    viewer = (version, centre, dt.date.today(), caller(request))
+        return page(request, PAGE, page_context(patient, centre, parts, None, None, open_alerts=alerts))
+    # The families' alerts change without a record write: their state is part of what this viewer sees.
+    viewer = (version, centre, dt.date.today(), caller(request), open_at_centres, tuple(a.id for a in alerts))
     html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(
-        request, page_context(patient, centre, parts, None, None)))
+        request, page_context(patient, centre, parts, None, None, open_alerts=alerts)))
     response = HTMLResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)))
     response.headers["Cache-Control"] = "no-store"  # as render.page: patient data is never kept by browsers
     return response
@@ -167,7 +171,8 @@ def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: s
     # "As of" views are rare and each date differs: drawn every time, never cached.
     snapshot = stored_as_of(db, patient.id, day)
     context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
-                           page_parts(db, patient.id, day, snapshot), day, as_of, snapshot)
+                           page_parts(db, patient.id, day, snapshot), day, as_of, snapshot,
+                           open_alerts=patient_alerts(request, db, patient.id)[0])
     return page(request, PAGE, context)
 
 
