@@ -58,3 +58,32 @@ def test_an_unknown_warning_sign_is_refused_naming_it() -> None:
 def test_all_no_is_routine_and_any_yes_is_never_routine(signs: dict[str, bool]) -> None:
     level = triage(entry(**signs)).level
     assert (level == "routine") == (not any(signs.values()))
+
+
+def test_a_fever_the_family_reports_without_a_reading_is_a_new_fever_unless_it_was_there_yesterday() -> None:
+    today = DiaryAnswers(day=DAY, fever=True)
+    result = triage(today)
+    assert result.level == "contact_team" and "the family reports a fever" in result.staff_reasons
+    assert triage(today, DiaryAnswers(day=DAY - dt.timedelta(days=1), fever=True)).level == "routine"
+    assert triage(DiaryAnswers(day=DAY, fever=False)).level == "routine"
+
+
+# The list of signs (from the seed article's "when to see a doctor or seek urgent help"): each has
+# a rule at the stated level, and every rule cites a known source with its verification status.
+SEED_SIGNS = {
+    "emergency": ("new_weakness_or_numbness", "bladder_or_bowel_problems", "suddenly_cannot_walk",
+                  "severe_breathing_problems", "lost_consciousness", "thoughts_of_not_wanting_to_live"),
+    "contact_team": ("new_fever_or_chills", "new_or_spreading_pain", "new_deformity_or_shortening",
+                     "severe_stomach_pain", "black_stools", "yellow_eyes", "unusual_bruising_or_bleeding",
+                     "chest_pain", "shortness_of_breath"),
+}
+
+
+@pytest.mark.parametrize(("level", "answer"), [(lv, a) for lv, answers in SEED_SIGNS.items() for a in answers])
+def test_every_sign_of_the_seed_list_has_a_cited_rule_at_its_level(level: str, answer: str) -> None:
+    from cnocare.knowledge.catalogue import sources
+
+    rules = triage_rules()
+    rule = next((r for r in rules.rules if r.answer == answer), None)
+    assert rule is not None, f"no triage rule for {answer}"
+    assert rule.level == level and rule.status and rules.source in sources()

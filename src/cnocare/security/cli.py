@@ -96,6 +96,39 @@ def create_user(
     typer.echo(f"One-time password (shown once, must be changed at first sign-in): {password}")
 
 
+@admin_app.command("emergency-number")
+def emergency_number(
+    centre: Annotated[str, typer.Option(help="The centre's code, e.g. BRI.")],
+    number: Annotated[str | None, typer.Option(help="The local emergency number families are told to call.")] = None,
+    clear: Annotated[bool, typer.Option(help="Remove the number: families read 'your local emergency number'.")]
+    = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Set the emergency number a centre's families see when their diary entry needs emergency help."""
+    import getpass
+
+    from cnocare.records.audit.service import record_event
+    from cnocare.records.centres.service import get_centre_by_code, set_emergency_number
+    from cnocare.records.errors import RecordNotFoundError, RecordValidationError
+
+    if clear == (number is not None):
+        raise _fail("give either --number or --clear")
+    with _session(database_url) as session:
+        try:
+            found = get_centre_by_code(db_session=session, code=centre)
+            saved = set_emergency_number(db_session=session, centre_id=found.id, number=number)
+        except RecordNotFoundError:
+            raise _fail(f"no centre with the code {centre!r}") from None
+        except RecordValidationError as exc:
+            raise _fail(f"emergency number {number!r}: {exc.errors[0]['message']}") from None
+        record_event(db_session=session, action="update", username=f"cli:{getpass.getuser()}"[:64],
+                     record_type="centre", record_id=str(found.id), outcome="success",
+                     detail=f"emergency number {'cleared' if clear else 'set'}")
+        session.commit()
+    shown = saved.emergency_number or "not set (families read 'your local emergency number')"
+    typer.echo(f"{saved.name} ({saved.code}): emergency number {shown}.")
+
+
 def _id(value: str) -> int | str:
     return int(value) if value.isdigit() else value
 

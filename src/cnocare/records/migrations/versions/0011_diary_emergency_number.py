@@ -1,6 +1,6 @@
 """diary body-map areas and the centre's emergency number
 
-Revision ID: 0011_diary_areas_emergency_number
+Revision ID: 0011_diary_emergency_number
 Revises: 0007_family_diary_alerts
 Create Date: 2026-12-01 22:40:00
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011_diary_areas_emergency_number'
+revision: str = '0011_diary_emergency_number'
 down_revision: str | None = '0007_family_diary_alerts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
