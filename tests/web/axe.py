@@ -35,7 +35,13 @@ def require_axe() -> Path:
 def violations(page: Any, context: str | None = None) -> list[dict[str, Any]]:
     """Every serious or critical axe violation on the page (or inside ``context``, a CSS selector)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(require_axe()))
+        try:
+            page.add_script_tag(path=str(require_axe()))
+        except Exception as error:  # Playwright's Error; a CSP refusal reads as below
+            if "Content Security Policy" in str(error):
+                raise AssertionError("axe cannot be injected: create the browser context with "
+                                     "bypass_csp=True (see tests/web/family/conftest.py)") from error
+            raise
     result: dict[str, Any] = page.evaluate(
         "async (ctx) => await window.axe.run(ctx ? document.querySelector(ctx) : document, "
         "{resultTypes: ['violations']})", context)

@@ -35,12 +35,20 @@
     return false;
   }
 
+  // Faces and numbers are one question: switching keeps the score when the other scale has it (a face's
+  // 0, 2, ... 10 are all numbers; a number without a face is left for the family to choose again).
   function showScale(form, scale) {
+    var chosen = form.querySelector("input[name=pain_0_10]:checked");
+    var value = chosen ? chosen.value : null;
     Array.prototype.forEach.call(form.querySelectorAll("[data-scale]"), function (set) {
       var on = set.getAttribute("data-scale") === scale;
       set.hidden = !on;
       set.disabled = !on;
     });
+    if (chosen) { chosen.checked = false; }
+    var same = value === null ? null
+      : form.querySelector('[data-scale="' + scale + '"] input[name=pain_0_10][value="' + value + '"]');
+    if (same) { same.checked = true; }
   }
 
   function wireScale(form) {
@@ -108,7 +116,7 @@
   function fields(form) {
     var out = [];
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === "csrf_token" || el.name === "version" || el.disabled) { return; }
+      if (!el.name || el.name === "csrf_token" || el.name === "version" || el.matches(":disabled")) { return; }
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
       out.push([el.name, el.value]);
     });
@@ -133,7 +141,7 @@
     (draft.fields || []).forEach(function (pair) { (chosen[pair[0]] = chosen[pair[0]] || []).push(pair[1]); });
     if (chosen.pain_scale) { showScale(form, chosen.pain_scale[0]); }
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === "csrf_token" || el.name === "version") { return; }
+      if (!el.name || el.name === "csrf_token" || el.name === "version" || el.matches(":disabled")) { return; }
       var wanted = chosen[el.name];
       if (el.type === "radio" || el.type === "checkbox") {
         el.checked = !!wanted && wanted.indexOf(el.value) >= 0;

@@ -139,7 +139,7 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
         result = diary.triage_entry(db_session=db, entry=shown, emergency_number=number)
     copy = request.query_params.get("copy") == "1"
     extra = {"recent": recent, "existing": existing, "early": early, "result": result, "shown": shown,
-             "emergency_number": number}
+             "emergency_number": number, "zone": zone}
     if existing is not None:
         return page(request, "family/today.html", {"child": child, "section": "today", "day": day, **extra,
                                                    "max_day": diary.today_in(_now(), zone).isoformat()})
