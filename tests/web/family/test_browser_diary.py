@@ -207,6 +207,8 @@ def test_the_care_team_acknowledges_the_alert_with_a_note(clinic: Clinic, family
     # The clinician on their own phone (bypass_csp: only so the axe check can inject its script).
     staff = family.context.browser.new_context(base_url=base_url, viewport=PHONE, bypass_csp=True).new_page()
     sign_in_staff(staff)
+    staff.goto(f"/patients/{patient}")
+    assert "unusual bruising or bleeding" in staff.locator("[data-open-alerts]").inner_text()
     staff.get_by_role("link", name="Alerts").click()
     card = staff.locator(".alert-item", has_text="Ada Alerted")
     assert "unusual bruising or bleeding" in card.inner_text()
@@ -217,6 +219,8 @@ def test_the_care_team_acknowledges_the_alert_with_a_note(clinic: Clinic, family
     assert "Acknowledged by Ada" in done.inner_text() and "rang the family: bloods today" in done.inner_text()
     no_sideways_scroll(staff)
     assert_accessible(staff, context="main")
+    staff.goto(f"/patients/{patient}")
+    assert staff.locator("[data-open-alerts]").count() == 0
 
 
 def test_the_diarys_script_runs_under_the_apps_content_security_policy(clinic: Clinic, family_phone: Any,
