@@ -23,6 +23,8 @@ from cnocare.records.accounts.models import user_patients
 from cnocare.records.accounts.service import create_user, find_by_username, principal_for
 from cnocare.records.centres.service import create_centre
 from cnocare.records.db import transaction
+from cnocare.records.family.alerts import raise_alert
+from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import create_patient
 from cnocare.security.http import CSRF_COOKIE, SESSION_COOKIE
 from cnocare.security.policy import ROLES, Principal
@@ -81,6 +83,7 @@ class World:
     patients: dict[str, dict[str, Any]]  # situation -> {"id", "centre_id", "records": {slug: record_id}}
     clients: dict[str, TestClient] = field(default_factory=dict)
     principals: dict[str, Principal] = field(default_factory=dict)
+    alert_id: int = 0  # a diary alert for the own-centre patient
 
     def db(self) -> Any:
         return self.app.state.web.sessions()
@@ -94,6 +97,12 @@ class World:
         if situation == "nonexistent":
             return str(uuid.uuid4())
         return str(self.patients[situation]["records"][slug])
+
+    def diary_id(self, situation: str) -> str:
+        """A diary entry of the patient (the family's pages edit and show it)."""
+        if situation == "nonexistent":
+            return str(uuid.uuid4())
+        return str(self.patients[situation]["diary"])
 
     def fresh_patient(self, situation: str) -> str:
         """A new patient standing where ``situation`` says (same centre, same family links)."""
@@ -175,6 +184,8 @@ def build_world(app: FastAPI) -> World:
                 saved = writes.add(kind, db_session=db, patient_id=info["id"], data=EXAMPLES[slug],
                                    actor="setup")
                 info["records"][slug] = saved.record_id
+            info["diary"] = writes.add(KINDS["diary"], db_session=db, patient_id=info["id"], actor="setup",
+                                       data={"day": "2026-03-02", "time_zone": "Europe/London"}).record_id
     patients["linked"]["family"] = (USERNAMES["patient"], USERNAMES["parent"])
     patients["unlinked"]["family"] = (STRANGER_PARENT,)
     user_ids: dict[str, int] = {}
@@ -192,6 +203,9 @@ def build_world(app: FastAPI) -> World:
                 "role": role, "password": PASSWORD, **links})
             user_ids[username] = user.id
     world = World(app, a.id, b.id, user_ids, patients)
+    with transaction(sessions) as db:
+        world.alert_id = raise_alert(db_session=db, patient_id=patients["own_centre"]["id"], level="contact_team",
+                                     family_reasons=["chest pain"], staff_reasons=["chest pain"], actor="setup").id
     with world.db() as db:
         for role in ROLES:
             user = find_by_username(db_session=db, username=USERNAMES[role])

@@ -31,11 +31,13 @@ class Rule:
     # Statuses that count as "reached the route" when the suite must not really succeed (a password change
     # would end the session): a harmless, refused form (422) proves the caller got past the access check.
     reached: tuple[int, ...] | None = None
+    # The family's own pages: staff may read the diary, but through the clinic's pages, never these (403).
+    family_only: bool = False
 
 
 def act(action: str, scope: Scope = "none", *, consumes: bool = False, out_of_scope: int = 404,
-        reached: tuple[int, ...] | None = None) -> Rule:
-    return Rule("action", action, scope, consumes, out_of_scope, reached=reached)
+        reached: tuple[int, ...] | None = None, family_only: bool = False) -> Rule:
+    return Rule("action", action, scope, consumes, out_of_scope, reached=reached, family_only=family_only)
 
 
 REFUSED_FORM = (422,)
@@ -140,6 +142,17 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/patients/{patient_id}/void"): act("record:void", "patient", consumes=True),
     ("GET", "/patients/{patient_id}/merge"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/merge"): act("record:void", "patient", reached=REFUSED_FORM),
+    # the family's pages (patients and parents of the child) and the care team's alert queue
+    ("GET", "/family"): act("diary:read", family_only=True),
+    ("GET", "/family/{patient_id}"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/diary/new"): act("diary:read", "patient", family_only=True),
+    ("POST", "/family/{patient_id}/diary"): act("diary:write", "patient", family_only=True, reached=REFUSED_FORM),
+    ("GET", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:read", "patient", family_only=True),
+    ("POST", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", family_only=True,
+                                                                 reached=REFUSED_FORM),
+    ("GET", "/family/{patient_id}/diary/{record_id}/history"): act("diary:read", "patient", family_only=True),
+    ("GET", "/alerts"): act("alert:acknowledge"),
+    ("POST", "/alerts/{alert_id}/acknowledge"): act("alert:acknowledge"),
 }
 
 

@@ -79,6 +79,8 @@ def expected_outcome(world: World, route: Route, rule: Rule, caller: str, situat
     assert rule.action is not None
     if rule.action not in principal.permitted_actions():
         return "forbidden"  # the role may never: says nothing about any patient, existing or not
+    if rule.family_only and not principal.is_family:
+        return "forbidden"
     if rule.scope == "patient":
         if situation == "nonexistent":
             return "not_found"
@@ -136,9 +138,12 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
                                       else world.patient_id(situation))
         ids[pid] = "{patient_id}"
     if "{record_id}" in route.path:
-        params["record_id"] = rid = (world.fresh_record(situation, slug) if fresh
+        params["record_id"] = rid = (world.diary_id(situation) if route.path.startswith("/family/")
+                                     else world.fresh_record(situation, slug) if fresh
                                      else world.record_id(situation, slug))
         ids[rid] = "{record_id}"
+    if "{alert_id}" in route.path:  # an alert at the staff's own centre (acknowledging twice changes nothing)
+        params["alert_id"] = str(world.alert_id)
     if "{slug}" in route.path:
         params["slug"] = slug
     if "{user_id}" in route.path:  # account administration acts on the other family's parent
