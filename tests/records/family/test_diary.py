@@ -204,3 +204,14 @@ def test_same_as_yesterday_never_copies_the_warning_signs_fever_or_note(db: Sess
     copied = diary.carried_forward(saved.entry)
     assert copied["pain_0_10"] == 6 and copied["mood"] == "low"
     assert not {"fever", "note", "warning_signs", "temperature_c", "day"} & set(copied)
+
+
+def test_a_day_before_the_date_of_birth_is_refused(db: Session) -> None:
+    centre = create_centre(db_session=db, data={"code": f"C{uuid.uuid4().hex[:8]}", "name": "Centre"}, actor="t")
+    patient = str(create_patient(db_session=db, actor="t", data={
+        "centre_id": centre.id, "name": "Kit", "sex": "male", "hospital_number": uuid.uuid4().hex[:10],
+        "date_of_birth": dt.date(2020, 5, 1)}).id)
+    with pytest.raises(RecordValidationError, match="before the date of birth") as caught:
+        diary.save_entry(db_session=db, patient_id=patient, actor="pam", data={"day": "2020-04-30", "time_zone": ZONE})
+    assert caught.value.errors[0]["field"] == "day"
+    diary.save_entry(db_session=db, patient_id=patient, actor="pam", data={"day": "2020-05-01", "time_zone": ZONE})

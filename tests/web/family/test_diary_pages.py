@@ -12,7 +12,7 @@ from tests.web.conftest import Clinic, csrf_of, sign_in
 from tests.web.family.helpers import family_of, set_number
 from typer.testing import CliRunner
 
-from cnocare.records import versioned
+from cnocare.records import versioned, writes
 from cnocare.records.db import transaction
 from cnocare.records.family.models import FamilyAlert
 from cnocare.records.kinds import KINDS
@@ -206,3 +206,18 @@ def test_the_emergency_number_is_set_and_cleared_from_the_command_line(clinic: C
     assert bad.exit_code == 1 and "accepted: a telephone number" in bad.output
     cleared = runner.invoke(app, ["admin", "emergency-number", "--centre", "MUC", "--clear", "--database-url", db_url])
     assert "not set (families read 'your local emergency number')" in cleared.output
+
+
+def test_editing_keeps_the_answer_for_a_medicine_stopped_since(clinic: Clinic) -> None:
+    patient, client = _family(clinic)
+    csrf, day, meds = _form(client, patient)
+    client.post(f"/family/{patient}/diary", data={"csrf_token": csrf, "day": day, "time_zone": ZONE,
+                                                  meds[0]: "no"})
+    [entry] = _entries(clinic, patient)
+    course_id = meds[0].removeprefix("med:")
+    with transaction(clinic.app.state.web.sessions) as db:
+        course = versioned.get(KINDS["medicines"].concept, db_session=db, record_id=course_id)
+        writes.revise(KINDS["medicines"], db_session=db, record_id=course_id, expected_version=course.version,
+                      changes={"stop": "2025-06-01"}, actor="setup", reason="stopped")
+    form = client.get(f"/family/{patient}/diary/{entry.record_id}/edit")
+    assert f'name="med:{course_id}" value="no" checked' in form.text

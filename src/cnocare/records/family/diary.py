@@ -133,6 +133,10 @@ def save_entry(*, db_session: Session, patient_id: str, data: BaseModel | Mappin
     the caller commits the entry, its triage alert and the assessment refresh together."""
     fields = data if isinstance(data, BaseModel) else DIARY.create.model_validate(dict(data))
     day: dt.date = fields.day  # type: ignore[attr-defined]
+    born = db_session.scalar(select(PatientRecord.date_of_birth).where(PatientRecord.id == patient_id))
+    if born is not None and day < born:
+        raise RecordValidationError.single("day", day.isoformat(), f"{day:%-d %B %Y} is before the date of birth "
+                                           f"({born:%-d %B %Y}); choose a day from then on")
     clash = entry_for_day(db_session=db_session, patient_id=patient_id, day=day)
     if clash is not None and clash.record_id != record_id:
         raise RecordValidationError.single(

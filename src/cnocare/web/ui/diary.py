@@ -24,6 +24,7 @@ from cnocare.knowledge.triage import triage_rules
 from cnocare.records import versioned
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.records.family import diary, queue
+from cnocare.records.kinds import KINDS
 from cnocare.web.context import Db
 from cnocare.web.forms import diary as diary_form
 from cnocare.web.services import principal
@@ -55,8 +56,14 @@ def _zone(request: Request, db: Session, child: Child) -> str:
     return str(latest[0].time_zone) if latest else FALLBACK_ZONE
 
 
-def _medicines(db: Session, child: Child, day: dt.date) -> list[tuple[str, str]]:
+def _medicines(db: Session, child: Child, day: dt.date, entry: Any = None) -> list[tuple[str, str]]:
+    """The courses the diary asks about: those running on ``day``, and any an edited entry already answers
+    (a course stopped since keeps its answer)."""
     courses = diary.active_medicines(db_session=db, patient_id=child.id, day=day)
+    answered = set((entry.medicines_taken or {}) if entry is not None else ()) - {str(c.record_id) for c in courses}
+    if answered:
+        courses += [c for c in versioned.list_for_patient(KINDS["medicines"].concept, db_session=db,
+                                                          patient_id=child.id) if str(c.record_id) in answered]
     out = []
     for c in courses:
         known = medicine(c.drug)
@@ -78,7 +85,7 @@ def _form_page(request: Request, db: Session, child: Child, values: dict[str, An
         "child": child, "section": "today", "values": values, "errors": errors or {}, "entry": entry,
         "notice": notice, "faces": diary_form.FACES, "yes_no": diary_form.YES_NO_QUESTIONS,
         "choices": diary_form.CHOICES, "areas": list(body_areas().values()), "front": FRONT, "back": BACK,
-        "signs": triage_rules().rules, "medicines": _medicines(db, child, day), "zones": zones(),
+        "signs": triage_rules().rules, "medicines": _medicines(db, child, day, entry), "zones": zones(),
         "max_day": today.isoformat(), "is_late": day < today, "day": day,
         "previous": previous if entry is None else None,
         "action": f"/family/{child.id}/diary/{entry.record_id}/edit" if entry else f"/family/{child.id}/diary",
@@ -233,8 +240,7 @@ def _wants_json(request: Request) -> bool:
 
 def _save(request: Request, db: Session, child: Child, form: Any, *, actor: str, entry: Any) -> Response:
     values = diary_form.values_from_form(form)
-    medicine_ids = {rid for rid, _ in _medicines(db, child, _day_or_today(values))} | set(
-        (entry.medicines_taken or {}) if entry is not None else ())
+    medicine_ids = {rid for rid, _ in _medicines(db, child, _day_or_today(values), entry)}
     try:
         data = diary_form.parse(values, medicine_ids)
         saved = diary.save_entry(db_session=db, patient_id=child.id, data=data, actor=actor,
