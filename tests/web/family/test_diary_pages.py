@@ -8,11 +8,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web.conftest import Clinic, csrf_of, sign_in
+from tests.web.conftest import PASSWORD, Clinic, csrf_of, sign_in
 from tests.web.family.helpers import family_of, set_number
 from typer.testing import CliRunner
 
 from cnocare.records import versioned, writes
+from cnocare.records.accounts.service import create_user
 from cnocare.records.db import transaction
 from cnocare.records.family.models import FamilyAlert
 from cnocare.records.kinds import KINDS
@@ -221,3 +222,21 @@ def test_editing_keeps_the_answer_for_a_medicine_stopped_since(clinic: Clinic) -
                       changes={"stop": "2025-06-01"}, actor="setup", reason="stopped")
     form = client.get(f"/family/{patient}/diary/{entry.record_id}/edit")
     assert f'name="med:{course_id}" value="no" checked' in form.text
+
+
+def test_an_administrator_sets_the_centres_emergency_number_and_a_bad_one_is_refused_beside_it(
+        clinic: Clinic, ada: TestClient) -> None:
+    with transaction(clinic.app.state.web.sessions) as db:
+        create_user(db_session=db, data={"username": "centreadmin", "email": "centreadmin@example.org",
+                                         "display_name": "Centre Admin", "role": "admin", "password": PASSWORD})
+    with TestClient(clinic.app) as admin:
+        sign_in(admin, "centreadmin")
+        page = admin.get("/admin/centres")
+        assert page.status_code == 200 and "Munich (MUC)" in page.text
+        url = f"/admin/centres/{clinic.other_centre_id}/emergency-number"
+        bad = admin.post(url, data={"csrf_token": csrf_of(page.text), "emergency_number": "ring 999"})
+        assert bad.status_code == 422 and 'value="ring 999"' in bad.text and "accepted: a telephone number" in bad.text
+        done = admin.post(url, data={"csrf_token": csrf_of(page.text), "emergency_number": "112"},
+                          follow_redirects=True)
+        assert "Munich: emergency number 112." in done.text
+    assert ada.get("/admin/centres").status_code == 403

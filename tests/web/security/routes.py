@@ -111,6 +111,8 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/account/tokens"): Rule("signed_in", reached=REFUSED_FORM),  # empty form: no token made
     ("POST", "/account/tokens/{token_id}/revoke"): SIGNED_IN,  # only the caller's own; others' untouched
     ("GET", "/research"): act("cohort:read"),
+    ("GET", "/admin/centres"): act("user:manage"),
+    ("POST", "/admin/centres/{centre_id}/emergency-number"): act("user:manage"),
     # pages: patients and records
     ("GET", "/patients"): act("patient:read"),
     ("GET", "/patients/new"): act("patient:write"),

@@ -142,6 +142,8 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
                                      else world.fresh_record(situation, slug) if fresh
                                      else world.record_id(situation, slug))
         ids[rid] = "{record_id}"
+    if "{centre_id}" in route.path:  # the caller's own centre's settings (an empty form clears the number)
+        params["centre_id"] = str(world.centre_a)
     if "{alert_id}" in route.path:  # an alert at the staff's own centre (acknowledging twice changes nothing)
         params["alert_id"] = str(world.alert_id)
     if "{slug}" in route.path:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from cnocare.web.ui import (
     alerts,
+    centre_settings,
     diary,
     family,
     history,
@@ -20,6 +21,6 @@ from cnocare.web.ui import (
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes; fixed /family/... pages (e.g. /family/learn)
 # before diary's /family/{patient_id}.
-for module in (login, family, diary, alerts, patients, patient_admin, lesions, lab_panel, patient_page, treatment,
-               history, records):
+for module in (login, family, diary, alerts, centre_settings, patients, patient_admin, lesions, lab_panel,
+               patient_page, treatment, history, records):
     router.include_router(module.router)
