@@ -143,7 +143,8 @@ def test_a_fever_in_fahrenheit_tells_the_family_to_contact_the_team(clinic: Clin
     assert _entries(clinic, patient) == []
     assert_accessible(page)
     page.get_by_label("Temperature, if you measured it").fill("101.5")
-    _saved(page)
+    page.get_by_label("Temperature, if you measured it").press("Enter")  # Enter saves, as Save does
+    page.wait_for_url("**entry=**")
     banner = page.locator(".diary-contact")
     assert "Contact your care team today" in banner.inner_text() and "a new fever or chills" in banner.inner_text()
     assert_accessible(page)

@@ -240,3 +240,23 @@ def test_an_administrator_sets_the_centres_emergency_number_and_a_bad_one_is_ref
                           follow_redirects=True)
         assert "Munich: emergency number 112." in done.text
     assert ada.get("/admin/centres").status_code == 403
+
+
+def test_two_parents_editing_the_same_entry_the_second_is_told_and_keeps_what_they_typed(clinic: Clinic) -> None:
+    patient, client = _family(clinic)
+    csrf, day, _ = _form(client, patient)
+    client.post(f"/family/{patient}/diary", data={"csrf_token": csrf, "day": day, "time_zone": ZONE, "pain_0_10": "2"})
+    [entry] = _entries(clinic, patient)
+    url = f"/family/{patient}/diary/{entry.record_id}/edit"
+    first = client.post(url, follow_redirects=False, data={"csrf_token": csrf, "version": "1", "day": day,
+                                                           "time_zone": ZONE, "pain_0_10": "4"})
+    assert first.status_code == 303
+    late = client.post(url, data={"csrf_token": csrf, "version": "1", "day": day, "time_zone": ZONE,
+                                  "pain_0_10": "8", "note": "worse tonight"})
+    assert late.status_code == 409 and "Someone else changed this entry" in late.text
+    assert "worse tonight" in late.text and 'name="version" value="2"' in late.text
+    typed = {"csrf_token": csrf, "day": day, "time_zone": ZONE, "pain_0_10": "8", "note": "worse tonight"}
+    again = client.post(url, follow_redirects=False, data={**typed, "version": "2"})
+    assert again.status_code == 303
+    [entry] = _entries(clinic, patient)
+    assert (entry.version, entry.pain_0_10, entry.note) == (3, 8, "worse tonight")
