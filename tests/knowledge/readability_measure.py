@@ -17,9 +17,9 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=[\s\"”’)]|$)")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 # "-es"/"-ed" that keep their own syllable: "boxes", "places", "changes", "handles", "wanted", "needed".
 _VOICED_ENDING = re.compile(r"(?:[sxz]es|[cs]hes|[cg]es|[^aeiouy]les|[td]ed)$")
-# A vowel pair said as two syllables ("radio", "media", "period", "diet"), but not in "-tion", "-sion",
-# "-cian", "-tial", "-gion", where it is one.
-_SPLIT_PAIR = re.compile(r"(?<![tscxg])(?:io|ia|iu)|ie(?=t)")
+# A vowel pair said as two syllables ("radio", "media", "period", "calcium", "diet"), but not in "-tion",
+# "-sion", "-cian", "-tial", "-gion", where it is one.
+_SPLIT_PAIR = re.compile(r"(?<![tscxg])(?:io|ia)|iu|ie(?=t)")
 
 
 def syllables(word: str) -> int:

@@ -20,7 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cnocare.knowledge.formulary import load_formulary
 from cnocare.knowledge.site_definitions import load_pedcno, load_rai_grading
 from cnocare.records.audit import listener as audit_listener
-from cnocare.records.db import database_url, make_engine, session_factory, upgrade
+from cnocare.records.db import database_url, make_engine, session_factory, transaction, upgrade
+from cnocare.records.education.search import sync_education_index
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.security.http import install_security, install_security_headers
 from cnocare.security.policy import Forbidden, NotFound
@@ -54,6 +55,9 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     engine = make_engine(url, **{**WEB_POOL, **(engine_options or {})})
     if settings.migrate:
         upgrade(url)
+        # The education search index follows the library this version ships (a no-op when it already does).
+        with transaction(session_factory(engine)) as db:
+            sync_education_index(db_session=db)
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
