@@ -10,12 +10,14 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from sqlalchemy import func, select
 from tests.web.conftest import PASSWORD, Clinic, new_patient, sign_in
 
 from cnocare.knowledge.catalogue import sources
 from cnocare.knowledge.education import EducationPage, education_library, learn_url
 from cnocare.records.accounts.service import create_user
 from cnocare.records.db import transaction
+from cnocare.records.education.models import EducationSectionRow
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +128,11 @@ def test_search_text_that_is_long_or_odd_still_gets_a_page(parent: TestClient) -
 def test_the_search_form_keeps_what_was_typed(parent: TestClient) -> None:
     html = parent.get("/family/learn/search", params={"q": 'vitamin "D'}).text
     assert 'value="vitamin &#34;D"' in html or 'value="vitamin &quot;D"' in html
+
+
+def test_the_app_builds_the_search_index_when_it_starts(clinic: Clinic) -> None:
+    with clinic.app.state.web.sessions() as db:
+        hashes = set(db.scalars(select(EducationSectionRow.content_hash)))
+        count = db.scalar(select(func.count()).select_from(EducationSectionRow))
+    assert hashes == {education_library().content_hash}
+    assert count == sum(len(p.sections) for p in education_library().pages)
