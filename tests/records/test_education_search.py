@@ -8,7 +8,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.knowledge.catalogue import read_data_file
@@ -167,3 +167,19 @@ def test_query_words_are_plain_words_once_each_and_capped() -> None:
 def test_a_marked_passage_splits_into_plain_and_matched_pieces() -> None:
     assert split_marks("deep \u27e6bone\u27e7 pain") == (("deep ", False), ("bone", True), (" pain", False))
     assert split_marks("no marks <b>") == (("no marks <b>", False),)
+
+
+def test_the_full_text_index_is_what_answers(db_factory: sessionmaker[Session]) -> None:
+    """PostgreSQL can answer through the GIN index (forced, since a small table is cheaper to scan);
+    SQLite asks the FTS5 table."""
+    _search(db_factory, "bone")
+    with db_factory() as db:
+        if db.get_bind().dialect.name == "postgresql":
+            db.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = "\n".join(db.scalars(text("EXPLAIN SELECT id FROM education_sections "
+                                             "WHERE search_vector @@ to_tsquery('english', 'bone:*')")))
+            assert "ix_education_sections_search_vector" in plan, plan
+        else:
+            rows = db.execute(text("EXPLAIN QUERY PLAN SELECT rowid FROM education_search "
+                                   "WHERE education_search MATCH '\"bone\"*'")).all()
+            assert any("VIRTUAL TABLE INDEX" in str(r[-1]) for r in rows), rows

@@ -101,9 +101,9 @@ def test_search_shows_matching_sections_with_the_words_marked(parent: TestClient
 @pytest.mark.parametrize(("typed", "said"), [
     ("", "Type a word to search for"),
     ("   ", "Type a word to search for"),
-    ('"', "has no words to search for"),
-    ("*", "has no words to search for"),
-    ("the and of", "has no words to search for"),
+    ('"', "There is nothing to search for in"),
+    ("*", "There is nothing to search for in"),
+    ("the and of", "There is nothing to search for in"),
     ("NEAR(", "places match “NEAR(”"),  # "near" is a plain word here, found on several pages
     ("zzzzqqq", "No page matches"),
     ('"unterminated AND OR NOT', "No page matches"),

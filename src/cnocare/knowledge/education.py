@@ -55,7 +55,8 @@ class Section(Frozen):
 
     @property
     def plain_text(self) -> str:
-        return " ".join((*self.text, *self.points))
+        """The section as one run of sentences (a point without a full stop gets one), for search."""
+        return " ".join(p if p.endswith((".", "!", "?", ":")) else p + "." for p in (*self.text, *self.points))
 
 
 class EducationPage(Frozen):

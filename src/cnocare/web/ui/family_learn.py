@@ -38,8 +38,8 @@ def learn_search(request: Request, user: User, ctx: Ctx, q: str = "") -> Respons
     if not q.strip():
         message = "Type a word to search for, for example “MRI”, “fever” or “school”."
     elif not query_words(q):
-        message = (f"“{shown}” has no words to search for. Use letters or numbers, for example “blood test” "
-                   "or “vitamin D”.")
+        message = (f"There is nothing to search for in “{shown}”. Type a word, for example “blood test” or "
+                   "“vitamin D”.")
     else:
         # A transaction, not the request's read session: the first search after the library changed
         # brings the search index up to date, and that is kept.
