@@ -23,6 +23,11 @@ from cnocare.records.db import make_engine, normalise_url, session_factory, upgr
 # servers), whose working folder differs from this one; a per-folder development key would differ.
 os.environ.setdefault("CNOCARE_AUDIT_SIGNING_KEY", "test-run-audit-signing-key-0123456789abcdef")
 os.environ.setdefault("CNOCARE_TOTP_ENCRYPTION_KEY", "dGVzdC1ydW4tdG90cC1lbmNyeXB0aW9uLWtleS0wMDA=")
+# No app started by a test runs background jobs by itself; tests run them with run_pending(now=...), or ask.
+os.environ.setdefault("CNOCARE_JOBS_WORKER_THREAD", "0")
+
+# The SMTP sink on 127.0.0.1 (smtp_sink) for every test that sends mail.
+pytest_plugins = ["tests.fixtures.smtp_sink"]
 
 
 def postgres_server_url() -> str | None:
