@@ -40,6 +40,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "assessment:read":     _row("-  Y  Y  -  Y  Y"),
     "diary:read":          _row("-  Y  Y  -  Y  Y"),
     "diary:write":         _row("-  -  -  -  Y  Y"),
+    "alert:acknowledge":   _row("-  Y  Y  -  -  -"),
     "cohort:read":         _row("-  Y  -  Y  -  -"),
     "export:deidentified": _row("-  Y  -  Y  -  -"),
     "audit:read":          _row("Y  -  -  -  -  -"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, create_model
 from pydantic.fields import FieldInfo
@@ -22,6 +22,8 @@ from cnocare.clinical import follow_up_snapshot as follow_up
 from cnocare.clinical.snapshot import Snapshot
 from cnocare.knowledge.catalogue import bone_sites, lab_tests, label
 from cnocare.records import models, schemas, versioned
+from cnocare.records.family.models import DiaryEntryRecord
+from cnocare.records.family.schemas import DiaryEntryCreate
 from cnocare.records.imaging import service as imaging
 from cnocare.records.imaging.models import ImagingStudyRecord
 from cnocare.records.imaging.schemas import ImagingStudyCreate
@@ -78,6 +80,9 @@ class RecordKind:
     # What a stored row adds for the Case beyond the entered fields (a lab's canonical value, converted once
     # at entry, so the Case does not convert it again).
     case_hints: Callable[[Any], dict[str, Any]] | None = None
+    # Who enters it: the clinic's forms and quick-add list only the clinic's kinds; the family's diary has
+    # pages of its own (web/ui/family*).
+    entered_by: Literal["clinic", "family"] = "clinic"
     concept: versioned.Concept[Any, Any] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -141,6 +146,13 @@ def _medicine(r: dict[str, Any]) -> str:
     span = (f"from {r['start']}" if r.get("start") else "start not known") + (f" to {r['stop']}" if r.get("stop")
                                                                              else "")
     return _join(r["drug"], _words(r["drug_class"]), span, r.get("response") and f"response {r['response']}")
+
+
+def _diary(r: dict[str, Any]) -> str:
+    sites, fever, pain = r.get("painful_sites"), r.get("temperature_c"), r.get("pain_0_10")
+    return _join("Diary", None if pain is None else f"pain {pain:g}/10",
+                 f"{len(sites)} painful site(s)" if sites else None, "night pain" if r.get("night_pain") else None,
+                 None if fever is None else f"{fever:g} °C", "fever" if r.get("fever") and fever is None else None)
 
 
 def _visit_detail(r: dict[str, Any]) -> str | None:
@@ -235,6 +247,8 @@ ALL_KINDS: tuple[RecordKind, ...] = (
     RecordKind("flare-reviews", "Flare review", "Flare reviews", "flare review", models.FlareReviewRecord,
                schemas.FlareReviewCreate, "signal_date",
                lambda r: _join("Flare signal", _words(r["signal_kind"]), r["decision"])),
+    RecordKind("diary", "Diary entry", "Diary", "diary entry", DiaryEntryRecord, DiaryEntryCreate, "day", _diary,
+               entered_by="family"),
 )
 
 KINDS: dict[str, RecordKind] = {kind.slug: kind for kind in ALL_KINDS}

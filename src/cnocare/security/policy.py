@@ -30,12 +30,14 @@ ACTIONS: dict[str, str] = {
     "assessment:read": "see criteria, scores and work-up for a patient",
     "diary:read": "read the symptom diary",
     "diary:write": "add diary entries",
+    "alert:acknowledge": "see and acknowledge the alerts families' diary entries raise for the care team",
     "cohort:read": "see de-identified cohort views and analytics",
     "export:deidentified": "export de-identified data",
     "audit:read": "read the audit trail",
     "user:manage": "create, change and deactivate accounts and API tokens",
 }
-PATIENT_ACTIONS = frozenset(a for a in ACTIONS if a.split(":")[0] in {"patient", "record", "assessment", "diary"})
+PATIENT_ACTIONS = frozenset(a for a in ACTIONS if a.split(":")[0] in {"patient", "record", "assessment", "diary",
+                                                                             "alert"})
 CENTRE_ACTIONS = frozenset({"cohort:read", "export:deidentified"})
 GLOBAL_ACTIONS = frozenset(ACTIONS) - PATIENT_ACTIONS - CENTRE_ACTIONS
 
@@ -44,9 +46,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # Least privilege: administrators run accounts and read the audit trail; they are not care staff.
     "admin": frozenset({"user:manage", "audit:read"}),
     "clinician": frozenset({"patient:read", "patient:write", "record:read", "record:write", "record:void",
-                            "assessment:read", "diary:read", "cohort:read", "export:deidentified"}),
+                            "assessment:read", "diary:read", "alert:acknowledge", "cohort:read",
+                            "export:deidentified"}),
     "nurse": frozenset({"patient:read", "patient:write", "record:read", "record:write", "assessment:read",
-                        "diary:read"}),
+                        "diary:read", "alert:acknowledge"}),
     "researcher": frozenset({"cohort:read", "export:deidentified"}),
     "patient": _FAMILY,
     "parent": _FAMILY,

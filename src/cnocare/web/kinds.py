@@ -10,15 +10,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cnocare.knowledge.catalogue import bone_catalogue, bone_sites, lab_tests
-from cnocare.records.kinds import KINDS, RecordKind, kind_for
+from cnocare.records.kinds import KINDS, RecordKind
 from cnocare.web.forms.fields import Field, choice_label, fields_from_model
 
 __all__ = ["RecordKind", "available_kinds", "form_fields", "kind_for", "refine_field"]
 
 
 def available_kinds() -> dict[str, RecordKind]:
-    """Every kind by slug."""
-    return KINDS
+    """Every kind the clinic enters, by slug (the family's diary has pages of its own)."""
+    return {slug: kind for slug, kind in KINDS.items() if kind.entered_by == "clinic"}
+
+
+def kind_for(slug: str) -> RecordKind | None:
+    """The clinic's kind at ``slug``; None for the family's diary, so the generic record pages never serve it."""
+    return available_kinds().get(slug)
 
 
 def form_fields(kind: RecordKind) -> tuple[Field, ...]:

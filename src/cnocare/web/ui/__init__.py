@@ -2,9 +2,20 @@
 
 from fastapi import APIRouter
 
-from cnocare.web.ui import history, lab_panel, lesions, login, patient_admin, patient_page, patients, records, treatment
+from cnocare.web.ui import (
+    family,
+    history,
+    lab_panel,
+    lesions,
+    login,
+    patient_admin,
+    patient_page,
+    patients,
+    records,
+    treatment,
+)
 
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes.
-for module in (login, patients, patient_admin, lesions, lab_panel, patient_page, treatment, history, records):
+for module in (login, family, patients, patient_admin, lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)

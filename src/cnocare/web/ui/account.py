@@ -34,7 +34,7 @@ pages = APIRouter(include_in_schema=False)
 
 RESET_SENT = ("If an active account matches, a message with a reset link is on its way. The link works once "
               "and expires; check the address your clinic has on file.")
-HOMES = {"admin": "/admin/users", "researcher": "/research"}
+HOMES = {"admin": "/admin/users", "researcher": "/research", "patient": "/family", "parent": "/family"}
 # Paths an account that must change its password may still use.
 OPEN_WHILE_FORCED = ("/account/password", "/logout", "/login", "/password-reset", "/static/", "/healthz")
 

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cnocare.casefile import CaseFileError, load_case
+from cnocare.cli.operations import admin_app, audit_app, backup_command, restore_command
 from cnocare.clinical.assess import CaseAssessment, assess_case
 from cnocare.clinical.criteria import registry
 from cnocare.clinical.criteria.eular_acr import WeightsTable, load_weights
@@ -261,8 +262,6 @@ def _everywhere() -> None:
 
 
 def _mount_operations() -> None:
-    from cnocare.security.cli import admin_app, audit_app, backup_command, restore_command
-
     app.add_typer(admin_app, name="admin", help="Accounts: create the first admin, users, revoke API tokens.")
     app.add_typer(audit_app, name="audit")
     app.command("backup")(backup_command)
