@@ -90,7 +90,7 @@ def test_starttls_never_falls_back_to_clear_text(smtp_sink: SmtpSink) -> None:
 def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:
     sink = SmtpSink(tls="ssl", cert=certificate).start()
     try:
-        with pytest.raises(MailDeliveryError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
+        with pytest.raises(MailDeliveryError, match=r"CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
             SmtpMailer(host=sink.host, port=sink.port, security="ssl").send(MESSAGE)  # no ca_file: system CAs
     finally:
         sink.stop()

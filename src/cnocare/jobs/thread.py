@@ -75,8 +75,8 @@ def queue_periodic(sessions: sessionmaker[Session], now: dt.datetime, settings: 
                 name=schedule.job_name, kwargs="{}", status="todo", attempts=0,
                 max_attempts=attempts_allowed(get(schedule.job_name), settings), run_after=start,
                 dedupe_key=f"{schedule.job_name}@{start.isoformat()}", created_at=naive,
-            ).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            added += db_session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+            ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(QueuedJob.id)
+            added += len(db_session.execute(statement).all())
     return added
 
 
