@@ -55,3 +55,12 @@ def centre_codes(sessions: sessionmaker[Session]) -> set[str]:
 def jobs(sessions: sessionmaker[Session]) -> list[QueuedJob]:
     with sessions() as db:
         return list(db.scalars(select(QueuedJob).order_by(QueuedJob.id)))
+
+
+@job("test_tick")
+def tick(ctx: JobContext) -> None:
+    """A periodic test job: one centre per minute it ran for."""
+    code = f"TICK{ctx.now:%H%M}"
+    _called("test_tick", {"code": code})
+    if not ctx.db_session.scalar(select(Centre.id).where(Centre.code == code)):
+        create_centre(db_session=ctx.db_session, data={"code": code, "name": "tick"}, actor="job")

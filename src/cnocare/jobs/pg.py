@@ -67,6 +67,7 @@ def ensure_queue_schema(url: str) -> str:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+            connection.commit()  # the lock is the session's; each step below is a transaction of its own
             try:
                 return _ensure(connection)
             finally:
@@ -86,20 +87,33 @@ def _ensure(connection: Connection) -> str:
         present = connection.execute(text(f"SELECT to_regclass('{QUEUE_SCHEMA}.procrastinate_jobs')")).scalar()
         if present is None:
             _run_script(connection, schema)
+            _pin_search_path(connection)
             _record(connection, latest)
             return f"created the job queue schema (procrastinate {latest})"
         if recorded is None:
             # Made by hand (procrastinate's own CLI) rather than by us: taken to match the installed version.
+            _pin_search_path(connection)
             _record(connection, latest)
             return f"found the job queue schema; recorded it as procrastinate {latest}"
     pending = [(name, sql) for name, sql in migrations if name > str(recorded)]
     for name, sql in pending:
         with connection.begin():  # one transaction each: a new enum value must commit before its use
             _run_script(connection, sql)
+            _pin_search_path(connection)
             _record(connection, name)
     if not pending:
         return f"the job queue schema is current (procrastinate {recorded})"
     return f"upgraded the job queue schema from {recorded} to {latest} ({len(pending)} migrations)"
+
+
+def _pin_search_path(connection: Connection) -> None:
+    """procrastinate's functions name its tables without a schema. Pinned to their own schema, they find them
+    whoever calls: the worker, or a clinic transaction queueing a job (whose search path is the clinic's)."""
+    functions = connection.execute(text(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = :schema"), {"schema": QUEUE_SCHEMA}).scalars().all()
+    for signature in functions:
+        connection.execute(text(f"ALTER FUNCTION {signature} SET search_path = {QUEUE_SCHEMA}, pg_catalog"))
 
 
 def _record(connection: Connection, version: str) -> None:
