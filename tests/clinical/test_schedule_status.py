@@ -218,3 +218,16 @@ def test_missed_agrees_with_the_status_now(schedule: DailyAt | EveryHours, start
     from_then = [m for m in missed if m >= status.due_at]
     assert (status.status is Status.late) == bool(from_then)
     assert from_then[:1] in ([], [status.due_at])
+
+
+@given(SCHEDULES, MOMENTS, GRACES, st.lists(st.timedeltas(min_value=dt.timedelta(minutes=1),
+                                                          max_value=dt.timedelta(days=20)), max_size=8),
+       st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=21)))
+@settings(max_examples=200)
+def test_since_only_skips_what_came_before_it(schedule: DailyAt | EveryHours, start: dt.datetime,
+                                              grace: dt.timedelta, offsets: list[dt.timedelta],
+                                              since_offset: dt.timedelta) -> None:
+    events, now, since = sorted(start + o for o in offsets), start + dt.timedelta(days=21), start + since_offset
+    everything = missed_due_times(schedule, grace=grace, now=now, started=start, events=events)
+    assert missed_due_times(schedule, grace=grace, now=now, started=start, events=events, since=since) == \
+        [m for m in everything if m >= since]

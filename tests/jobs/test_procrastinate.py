@@ -56,9 +56,12 @@ def queue_rows(sessions: sessionmaker[Session]) -> list[tuple[str, str, dict[str
             "SELECT task_name, status::text, args, attempts FROM procrastinate.procrastinate_jobs ORDER BY id"))]
 
 
-def work(url: str, *, until_idle: bool = True, stop_when: object = None, **settings: object) -> None:
-    """Runs a real worker in a thread: until the queue is empty, or (periodic) until ``stop_when()``."""
-    worker = QueueWorker(url, SecuritySettings(database_url=url, **settings), mailer=MemoryMailer())  # type: ignore[arg-type]
+def work(url: str, *, until_idle: bool = True, stop_when: object = None, real_mail: bool = False,
+         **settings: object) -> None:
+    """Runs a real worker in a thread: until the queue is empty, or (periodic) until ``stop_when()``. Mail goes
+    to memory unless ``real_mail`` (then as the settings say)."""
+    worker = QueueWorker(url, SecuritySettings(database_url=url, **settings),  # type: ignore[arg-type]
+                         mailer=None if real_mail else MemoryMailer())
     failure: list[BaseException] = []
 
     def main() -> None:

@@ -21,6 +21,7 @@ Times in and out are timezone-aware (a naive time has no zone, so it is refused)
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeAlias
@@ -67,6 +68,10 @@ class DailyAt:
     def due_after_event(self, event: dt.datetime) -> dt.datetime:
         return self.due_on(event.astimezone(self.tz).date() + dt.timedelta(days=1))
 
+    def skip_to(self, due: dt.datetime, since: dt.datetime) -> dt.datetime:
+        """The first due time from ``since`` in the series that ``due`` belongs to (one per local day)."""
+        return max(due, self.first_due_from(since))
+
 
 @dataclass(frozen=True)
 class EveryHours:
@@ -87,6 +92,12 @@ class EveryHours:
 
     def due_after_event(self, event: dt.datetime) -> dt.datetime:
         return event + self.period
+
+    def skip_to(self, due: dt.datetime, since: dt.datetime) -> dt.datetime:
+        """The first due time from ``since`` in the series ``due``, ``due`` + N hours, ..."""
+        if due >= since:
+            return due
+        return due + self.period * math.ceil((since - due) / self.period)
 
 
 Schedule: TypeAlias = DailyAt | EveryHours
@@ -153,11 +164,13 @@ def schedule_status(schedule: Schedule, *, grace: dt.timedelta, now: dt.datetime
 
 
 def missed_due_times(schedule: Schedule, *, grace: dt.timedelta, now: dt.datetime, started: dt.datetime,
-                     events: list[dt.datetime] | tuple[dt.datetime, ...]) -> list[dt.datetime]:
+                     events: list[dt.datetime] | tuple[dt.datetime, ...],
+                     since: dt.datetime | None = None) -> list[dt.datetime]:
     """Every due time from ``started`` up to ``now`` that went late without an event before its grace ran
-    out: one per missed local day (daily) or per missed period (every N hours), oldest first."""
+    out: one per missed local day (daily) or per missed period (every N hours), oldest first. With ``since``,
+    only those from ``since`` on (the periods before it are skipped, not walked through one by one)."""
     _check_grace(grace)
-    now_utc, start = _aware("now", now), _aware("started", started)
+    now_utc, start, from_ = _aware("now", now), _aware("started", started), _aware("since", since)
     assert now_utc is not None and start is not None
     times = sorted(t for t in (_aware("events", e) for e in events) if t is not None)
     before = [t for t in times if t <= start]
@@ -170,7 +183,11 @@ def missed_due_times(schedule: Schedule, *, grace: dt.timedelta, now: dt.datetim
             due = max(due, schedule.due_after_event(upcoming))
             upcoming = next(after, None)
             continue
-        missed.append(due)
+        if from_ is not None and due < from_ and (upcoming is None or upcoming >= from_):
+            due = schedule.skip_to(due, from_)  # nothing happens before ``since``: every period there is missed
+            continue
+        if from_ is None or due >= from_:
+            missed.append(due)
         # The missed time stands in for the event that did not come, so each period is counted once.
         due = schedule.due_after_event(due)
     return missed

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cnocare.jobs import mail
+from cnocare.jobs import escalation, mail, reminders
 from cnocare.jobs.registry import JOBS
 
-MODULES = (mail,)
+MODULES = (mail, escalation, reminders)
 
 
 def load() -> list[str]:
