@@ -27,8 +27,8 @@ os.environ.setdefault("CNOCARE_TOTP_ENCRYPTION_KEY", "dGVzdC1ydW4tdG90cC1lbmNyeX
 # No app started by a test runs background jobs by itself; tests run them with run_pending(now=...), or ask.
 os.environ.setdefault("CNOCARE_JOBS_WORKER_THREAD", "0")
 
-# The SMTP sink on 127.0.0.1 (smtp_sink) for every test that sends mail.
-pytest_plugins = ["tests.fixtures.smtp_sink"]
+# The SMTP sink on 127.0.0.1 (smtp_sink) for every test that sends mail; run_jobs to run queued jobs now.
+pytest_plugins = ["tests.fixtures.smtp_sink", "tests.fixtures.jobs"]
 
 
 def postgres_server_url() -> str | None:

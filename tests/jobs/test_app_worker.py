@@ -48,3 +48,22 @@ def test_on_postgresql_the_app_prepares_procrastinate_and_runs_no_thread(
 def test_procrastinate_on_sqlite_is_refused_in_words() -> None:
     with pytest.raises(ValueError, match="CNOCARE_JOBS_BACKEND=procrastinate needs PostgreSQL"):
         backend_for("sqlite:///x.sqlite3", SecuritySettings(jobs_backend="procrastinate"))
+
+
+def test_the_worker_command_runs_what_is_due_and_prepares_nothing_more_on_sqlite(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from cnocare.cli import app
+
+    monkeypatch.setenv("CNOCARE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("CNOCARE_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    schema = runner.invoke(app, ["worker", "--schema-only"])
+    assert schema.exit_code == 0 and "comes with the database migrations" in schema.output
+    once = runner.invoke(app, ["worker", "--until-idle"])
+    assert once.exit_code == 0, once.output
+    assert "2 jobs run, 0 to be tried again or failed." in once.output  # this minute's two checks
+    monkeypatch.setenv("CNOCARE_JOBS_BACKEND", "procrastinate")
+    refused = runner.invoke(app, ["worker", "--until-idle"])
+    assert refused.exit_code == 2 and "needs PostgreSQL" in refused.output
