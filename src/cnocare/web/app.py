@@ -6,6 +6,7 @@ different database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cnocare.jobs.lifecycle import prepare_queue, start_in_app
 from cnocare.knowledge.formulary import load_formulary
 from cnocare.knowledge.site_definitions import load_pedcno, load_rai_grading
 from cnocare.records.audit import listener as audit_listener
@@ -58,9 +60,16 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
         # The education search index follows the library this version ships (a no-op when it already does).
         with transaction(session_factory(engine)) as db:
             sync_education_index(db_session=db)
+        prepare_queue(url, settings)
+
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # On SQLite the jobs (reminders, escalations, mail) run in a thread of this process.
+        worker = start_in_app(app.state.web.sessions, url=url, settings=settings)
+        app.state.job_worker = worker
         yield
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
         engine.dispose()
 
     app = FastAPI(title="cnocare", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,

@@ -1,7 +1,7 @@
 """the families' education library as searchable sections: PostgreSQL tsvector + GIN, SQLite FTS5
 
 Revision ID: 0009_education_search
-Revises: 0007_family_diary_alerts
+Revises: 0008_jobs_notices_reminders
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from cnocare.records.education.models import SearchVector, fts_create_ddl, fts_drop_ddl
 
 revision: str = "0009_education_search"
-down_revision: str | None = "0007_family_diary_alerts"
+down_revision: str | None = "0008_jobs_notices_reminders"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
