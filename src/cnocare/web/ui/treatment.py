@@ -73,7 +73,7 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
     visits = sorted(case.activity, key=lambda v: v.date)
     questionnaires = sorted(case.chaq, key=lambda c: c.date)
     confirmed = tuple((e.start, "confirmed flare") for e in case.episodes if e.kind == "flare")
-    report = flares.detect(case)
+    report = flares.detect(case, diary_rule=web_context(request).diary_flare_rule)
     formulary = web_context(request).formulary
     return page(request, "patients/treatment.html", {
         "patient": patient, "today": today, "step_up": stepup.assess(case, on=today),
