@@ -56,6 +56,15 @@ def series_of(case: Case, flares: tuple[tuple[dt.date, str], ...] = ()) -> tuple
     return out, case
 
 
+def render_diary_chart(case: Case, first: dt.date, last: dt.date, *, title: str) -> str:
+    """The diary band alone over a chosen period (the family's summary), on the same drawing rules."""
+    if not any(first <= d.day <= last for d in case.diary):
+        return '<p class="muted">No diary day was filled in during this period.</p>'
+    days = tuple(d for d in case.diary if first <= d.day <= last)
+    only = case.model_copy(update={"diary": days, "medicines": (), "infusions": ()})
+    return render_activity_chart(only, title=title, period=(first, last), clinical=False)
+
+
 def diary_series(days: tuple[DiaryDay, ...]) -> list[Series]:
     """Daily diary lines; a day or question not answered has no point, so the line breaks there."""
     diary = sorted(days, key=lambda d: d.day)
@@ -80,16 +89,19 @@ def _runs(points: tuple[tuple[dt.date, float], ...]) -> list[list[tuple[dt.date,
 
 
 def render_activity_chart(case: Case, *, flares: tuple[tuple[dt.date, str], ...] = (),
-                          title: str = "Disease activity, inflammation and treatment") -> str:
-    clinical, _ = series_of(case)
+                          title: str = "Disease activity, inflammation and treatment",
+                          period: tuple[dt.date, dt.date] | None = None, clinical: bool = True) -> str:
+    """``period``: the axis runs over these days (a chosen period) instead of the recorded ones;
+    ``clinical=False``: the diary band alone."""
+    measures = series_of(case)[0] if clinical else []
     diary = diary_series(case.diary) if case.diary else []
-    rows = clinical + diary
+    rows = measures + diary
     missed = [(d.day, str(d.school_missed)) for d in case.diary if d.school_missed in ("whole", "part")]
-    days = [d.day for d in case.diary] + [d for s in clinical for d, _ in s.points] + \
+    days = [d.day for d in case.diary] + [d for s in measures for d, _ in s.points] + \
         [m.start for m in case.medicines if m.start] + [i.date for i in case.infusions] + [d for d, _ in flares]
     if not days:
-        return '<p class="muted">No activity measures, CRP, ESR or treatment recorded yet.</p>'
-    first, last = min(days), max(days + [m.stop for m in case.medicines if m.stop])
+        return '<p class="muted">No activity measures, CRP, ESR, diary days or treatment recorded yet.</p>'
+    first, last = period or (min(days), max(days + [m.stop for m in case.medicines if m.stop]))
     span = max((last - first).days, 1)
     plot_w = WIDTH - LEFT - RIGHT
 

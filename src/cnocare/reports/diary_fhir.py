@@ -148,11 +148,12 @@ def diary_bundle(export: DiaryExport) -> dict[str, Any]:
             "resourceType": "QuestionnaireResponse", "questionnaire": f"{QUESTIONNAIRE_URL}|{QUESTIONNAIRE_VERSION}",
             "status": "completed", "subject": {"reference": patient}, "authored": _utc(e.created_at),
             "item": response_items(export, e)}))
-        for key, text in (("pain_0_10", "Pain (0–10)"), ("temperature_c", "Body temperature")):
+        for key, which, text in (("pain_0_10", codes["pain_0_10"], "Pain (0–10)"),
+                                 ("temperature_c", codes["temperature_c"], "Body temperature")):
             value = getattr(e, key)
             if value is not None:
                 entries.append((_urn("diary", e.record_id, e.version, key),
-                                _observation(codes[key], text, value, e.day, patient, response)))
+                                _observation(which, text, value, e.day, patient, response)))
     return {"resourceType": "Bundle", "id": _urn("bundle", export.child_id, export.first, export.last,
                                                  export.exported_at).removeprefix("urn:uuid:"),
             "type": "collection", "timestamp": _utc(export.exported_at),
