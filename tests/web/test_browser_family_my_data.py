@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,7 +69,7 @@ def test_on_a_phone_a_parent_downloads_the_csv_and_opens_the_summary(browser_pag
         page.get_by_role("link", name="Download as a spreadsheet (CSV)").click()
     download = waiting.value
     assert download.suggested_filename == "diary-2026-03-01-to-2026-03-07.csv"
-    rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
     assert [r["Day (YYYY-MM-DD)"] for r in rows] == [f"2026-03-0{n}" for n in range(1, 8)]
     assert rows[4]["Pain (0–10)"] == "" and rows[3]["Pain (0–10)"] == "3"
     assert rows[2]["School"] == "missed the whole day"
