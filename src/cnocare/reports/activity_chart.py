@@ -170,15 +170,32 @@ def render_activity_chart(case: Case, *, flares: tuple[tuple[dt.date, str], ...]
     parts.append(f'<text x="{WIDTH - RIGHT}" y="{height - 6:.1f}" font-size="10" text-anchor="end">'
                  f'{last.isoformat()}</text>')
     parts.append("</svg>")
-    return "".join(parts) + _table(rows, case, flares, missed)
+    return "".join(parts) + _table(measures, case, flares) + _diary_table(case.diary)
 
 
-def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ...],
-           missed: list[tuple[dt.date, str]]) -> str:
+def _diary_table(days: tuple[DiaryDay, ...]) -> str:
+    """The diary band's values, one row a day (blank where a question was not answered)."""
+    if not days:
+        return ""
+    school = {"whole": "missed", "part": "partly missed", "none": "not missed"}
+    lines = ['<table class="visually-hidden-table"><caption>The family\'s diary, day by day</caption><thead><tr>'
+             '<th scope="col">Date</th><th scope="col">Pain (0–10)</th><th scope="col">Painful sites</th>'
+             '<th scope="col">Medicines taken</th><th scope="col">School</th></tr></thead><tbody>']
+    for d in sorted(days, key=lambda d: d.day):
+        taken = d.adherence
+        cells = ("" if d.pain_0_10 is None else f"{d.pain_0_10:g}",
+                 "" if d.painful_site_count is None else str(d.painful_site_count),
+                 "" if taken is None else f"{taken[0]} of {taken[1]}",
+                 "" if d.school_missed is None else school[d.school_missed])
+        lines.append(f"<tr><td>{d.day.isoformat()}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
+def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ...]) -> str:
     lines = ['<table class="visually-hidden-table"><caption>Values of the chart</caption><thead><tr>'
              '<th scope="col">Date</th><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>']
     entries = [(d, s.title, f"{v:.{s.decimals}f}") for s in rows for d, v in s.points]
-    entries += [(d, "Diary school", "missed" if m == "whole" else "partly missed") for d, m in missed]
     entries += [(m.start, "Medicine started", m.drug) for m in case.medicines if m.start]
     entries += [(i.date, "Infusion", i.drug) for i in case.infusions]
     entries += [(d, "Flare", what) for d, what in flares]
