@@ -22,6 +22,7 @@ from cnocare.records.kinds import KINDS
 
 D = dt.date
 PERIOD = "?start=2026-03-01&end=2026-03-07"
+PATHS = ("my-data", "my-data/diary.csv", "my-data/diary.fhir.json", "my-data/summary", "my-data/summary.pdf")
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,19 @@ def test_the_summary_shows_the_period_for_a_doctor_and_is_audited(
     assert _exports(clinic, family["child"])[-1].startswith("diary summary for a doctor, 2026-03-01 to 2026-03-07")
 
 
+def test_the_summary_pdf_says_what_the_page_says(clinic: Clinic, family: dict[str, str], pam: TestClient) -> None:
+    pdfium = pytest.importorskip("pypdfium2")
+    response = pam.get(f"/family/{family['child']}/my-data/summary.pdf{PERIOD}")
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="diary-2026-03-01-to-2026-03-07-summary.pdf"' in response.headers["content-disposition"]
+    doc = pdfium.PdfDocument(response.content)
+    text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    for expected in ("Ivy Diary", "Tibia: 1 day", "sore tummy", "bad night", "Pain, worst day"):
+        assert expected in text, expected
+    assert "Download as PDF" not in text and "Clinician-only" not in text
+    assert _exports(clinic, family["child"])[-1].startswith("diary summary for a doctor as PDF, 2026-03-01")
+
+
 @pytest.mark.parametrize(("query", "field", "words"), [
     ("?start=2026-03-07&end=2026-03-01", "end", "To: 2026-03-01 is before From (2026-03-07)"),
     ("?start=2026-03-01&end=2031-01-01", "end", "To: 2031-01-01 is in the future"),
@@ -108,7 +122,7 @@ def test_the_summary_shows_the_period_for_a_doctor_and_is_audited(
 def test_a_bad_period_is_refused_on_its_field_and_nothing_is_exported(
         clinic: Clinic, family: dict[str, str], pam: TestClient, query: str, field: str, words: str) -> None:
     before = len(_exports(clinic, family["child"]))
-    for path in ("my-data", "my-data/diary.csv", "my-data/diary.fhir.json", "my-data/summary"):
+    for path in PATHS:
         response = pam.get(f"/family/{family['child']}/{path}{query}")
         assert response.status_code == 422, path
         assert words in html.unescape(response.text)
@@ -127,7 +141,7 @@ def test_the_page_offers_the_last_four_weeks_by_default(family: dict[str, str], 
 
 def test_another_familys_child_and_staff_get_nothing(clinic: Clinic, family: dict[str, str], pam: TestClient,
                                                      ada: TestClient) -> None:
-    for path in ("my-data", "my-data/diary.csv", "my-data/diary.fhir.json", "my-data/summary"):
+    for path in PATHS:
         assert pam.get(f"/family/{family['other']}/{path}").status_code == 404
         assert ada.get(f"/family/{family['child']}/{path}").status_code == 403
     assert _exports(clinic, family["other"]) == []

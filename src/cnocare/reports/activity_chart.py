@@ -193,6 +193,8 @@ def _diary_table(days: tuple[DiaryDay, ...]) -> str:
 
 
 def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ...]) -> str:
+    if not (any(s.points for s in rows) or case.medicines or case.infusions or flares):
+        return ""
     lines = ['<table class="visually-hidden-table"><caption>Values of the chart</caption><thead><tr>'
              '<th scope="col">Date</th><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>']
     entries = [(d, s.title, f"{v:.{s.decimals}f}") for s in rows for d, v in s.points]

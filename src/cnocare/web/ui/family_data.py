@@ -30,7 +30,7 @@ from cnocare.reports.diary_export import SCHOOL, DiaryExport, diary_csv, file_st
 from cnocare.reports.diary_fhir import diary_bundle
 from cnocare.security.http import client_origin
 from cnocare.web.auth import WebUser
-from cnocare.web.context import Db
+from cnocare.web.context import STATIC_DIR, Db
 from cnocare.web.services import principal
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.family import Child, family_child
@@ -174,14 +174,41 @@ def summary_context(export: DiaryExport, sex: Any) -> dict[str, Any]:
     }
 
 
+def _summary(request: Request, db: Session, user: WebUser, patient_id: str, start: str, end: str,
+             what: str) -> tuple[Child | None, dict[str, Any] | None, HTMLResponse | None]:
+    child, period, refused = _checked(request, db, user, patient_id, start, end)
+    if refused is not None or period is None:
+        return None, None, refused
+    export = load_export(db, child, period)
+    sex = get_patient(db_session=db, patient_id=child.id).sex
+    _audit_export(request, db, user, export, what)
+    return child, summary_context(export, sex), None
+
+
 @router.get("/family/{patient_id}/my-data/summary", response_class=HTMLResponse)
 def doctor_summary(request: Request, user: User, db: Db, patient_id: str, start: str = "",
                    end: str = "") -> Response:
-    child, period, refused = _checked(request, db, user, patient_id, start, end)
-    if refused or period is None:
+    child, context, refused = _summary(request, db, user, patient_id, start, end, "diary summary for a doctor")
+    if refused is not None or context is None:
         return refused or Response(status_code=422)
-    export = load_export(db, child, period)
-    sex = get_patient(db_session=db, patient_id=child.id).sex
-    _audit_export(request, db, user, export, "diary summary for a doctor")
-    return page(request, "family/summary.html", {"child": child, "section": "my-data",
-                                                 **summary_context(export, sex)})
+    return page(request, "family/summary.html", {"child": child, "section": "my-data", **context})
+
+
+PDF_STYLES = ("app.css", "family.css", "family-summary.css")
+
+
+@router.get("/family/{patient_id}/my-data/summary.pdf")
+def doctor_summary_pdf(request: Request, user: User, db: Db, patient_id: str, start: str = "",
+                       end: str = "") -> Response:
+    """The same summary as a PDF (WeasyPrint, print media, the app's own stylesheets read from disk)."""
+    _, context, refused = _summary(request, db, user, patient_id, start, end, "diary summary for a doctor as PDF")
+    if refused is not None or context is None:
+        return refused or Response(status_code=422)
+    from weasyprint import CSS, HTML  # heavy import (pango): only when a PDF is asked for
+
+    html = request.app.state.web.templates.get_template("family/summary_pdf.html").render({**context, "pdf": True})
+    pdf = HTML(string=html, base_url=None).write_pdf(
+        stylesheets=[CSS(filename=str(STATIC_DIR / name)) for name in PDF_STYLES])
+    export: DiaryExport = context["export"]
+    return Response(bytes(pdf), media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{file_stem(export)}-summary.pdf"', "Cache-Control": "no-store"})
