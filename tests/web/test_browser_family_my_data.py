@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.conftest import PASSWORD, Clinic
+from tests.web.conftest import PASSWORD, Clinic, sign_in_browser
 
 from cnocare.records import writes
 from cnocare.records.accounts.service import create_user
@@ -97,4 +97,14 @@ def test_a_bad_period_is_shown_on_its_field_and_keeps_what_was_typed(browser_pag
     assert page.get_by_label("From", exact=True).input_value() == "2026-03-07"
     assert page.get_by_label("To", exact=True).get_attribute("aria-invalid") == "true"
     assert page.get_by_role("link", name="Download as a spreadsheet (CSV)").count() == 0
+    _fits(page)
+
+
+def test_the_clinicians_patient_page_with_a_diary_fits_a_phone(browser_page: Any, child: str) -> None:
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    sign_in_browser(page)
+    page.goto(f"/patients/{child}")
+    assert page.locator(".activity-chart").count() == 1
+    assert page.get_by_text("Diary pain (0–10)").count() >= 1
     _fits(page)

@@ -22,6 +22,10 @@ WIDTH, LEFT, RIGHT = 760.0, 150.0, 20.0
 ROW, GAP, TOP = 54.0, 10.0, 30.0
 COLOURS = {"physician_global": "#1f4e8c", "patient_global": "#6a3d9a", "pain": "#b15928", "crp": "#1b7837",
            "esr": "#8c510a", "diary_pain": "#b15928", "diary_sites": "#6a3d9a", "diary_adherence": "#1f4e8c"}
+# A table sized to its content ignores width: 1px, so the hidden container clips it instead (a long table would
+# otherwise widen a phone page).
+HIDDEN_OPEN = '<div class="visually-hidden"><table class="visually-hidden-table">'
+HIDDEN_CLOSE = "</tbody></table></div>"
 MARKERS_UP_TO = 62  # diary points drawn one by one (with their values) only for about two months of days
 
 
@@ -178,7 +182,7 @@ def _diary_table(days: tuple[DiaryDay, ...]) -> str:
     if not days:
         return ""
     school = {"whole": "missed", "part": "partly missed", "none": "not missed"}
-    lines = ['<table class="visually-hidden-table"><caption>The family\'s diary, day by day</caption><thead><tr>'
+    lines = [f'{HIDDEN_OPEN}<caption>The family\'s diary, day by day</caption><thead><tr>'
              '<th scope="col">Date</th><th scope="col">Pain (0–10)</th><th scope="col">Painful sites</th>'
              '<th scope="col">Medicines taken</th><th scope="col">School</th></tr></thead><tbody>']
     for d in sorted(days, key=lambda d: d.day):
@@ -188,14 +192,14 @@ def _diary_table(days: tuple[DiaryDay, ...]) -> str:
                  "" if taken is None else f"{taken[0]} of {taken[1]}",
                  "" if d.school_missed is None else school[d.school_missed])
         lines.append(f"<tr><td>{d.day.isoformat()}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    lines.append("</tbody></table>")
+    lines.append(HIDDEN_CLOSE)
     return "".join(lines)
 
 
 def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ...]) -> str:
     if not (any(s.points for s in rows) or case.medicines or case.infusions or flares):
         return ""
-    lines = ['<table class="visually-hidden-table"><caption>Values of the chart</caption><thead><tr>'
+    lines = [f'{HIDDEN_OPEN}<caption>Values of the chart</caption><thead><tr>'
              '<th scope="col">Date</th><th scope="col">Measure</th><th scope="col">Value</th></tr></thead><tbody>']
     entries = [(d, s.title, f"{v:.{s.decimals}f}") for s in rows for d, v in s.points]
     entries += [(m.start, "Medicine started", m.drug) for m in case.medicines if m.start]
@@ -203,5 +207,5 @@ def _table(rows: list[Series], case: Case, flares: tuple[tuple[dt.date, str], ..
     entries += [(d, "Flare", what) for d, what in flares]
     for d, what, value in sorted(entries):
         lines.append(f"<tr><td>{d.isoformat()}</td><td>{escape(what)}</td><td>{escape(value)}</td></tr>")
-    lines.append("</tbody></table>")
+    lines.append(HIDDEN_CLOSE)
     return "".join(lines)
