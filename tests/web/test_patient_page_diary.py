@@ -24,7 +24,8 @@ def _diary(clinic: Clinic, patient_id: str, day: dt.date, **answers: object) -> 
 
 
 def _activity_chart(html: str) -> str:
-    match = re.search(r'<svg[^>]*class="activity-chart".*?</table></div>(<div class="visually-hidden"><table.*?</table>)?', html, re.S)
+    match = re.search(r'<svg[^>]*class="activity-chart".*?</table></div>'
+                      r'(<div class="visually-hidden"><table.*?</table>)?', html, re.S)
     assert match, "no activity chart on the page"
     return match.group(0)
 
