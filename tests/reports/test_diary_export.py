@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cnocare.reports.diary_export import DiaryExport, diary_csv, one_per_day
 from cnocare.reports.diary_fhir import QUESTIONNAIRE_URL, diary_bundle
@@ -97,3 +101,43 @@ def test_the_bundle_holds_the_questionnaire_one_response_a_day_and_coded_observa
     assert float(temperature.valueQuantity.value) == 38.3
     assert pain.derivedFrom[0].reference == bundle.entry[2].fullUrl
     assert str(pain.effectiveDateTime) == "2026-03-01"
+
+
+ANSWERS = {
+    "pain_0_10": st.one_of(st.none(), st.floats(0, 10)),
+    "painful_sites": st.one_of(st.none(), st.lists(st.sampled_from(["tibia", "femur", "clavicle"]), unique=True)
+                               .map(tuple)),
+    "night_pain": st.one_of(st.none(), st.booleans()), "fever": st.one_of(st.none(), st.booleans()),
+    "temperature_c": st.one_of(st.none(), st.floats(35, 41)),
+    "school": st.one_of(st.none(), st.sampled_from(["went", "part_missed", "whole_missed", "no_school"])),
+    "medicines_taken": st.one_of(st.none(), st.dictionaries(st.sampled_from(["nap", "mtx"]), st.booleans())),
+}
+COLUMNS = {"pain_0_10": "Pain (0–10)", "painful_sites": "Number of painful places", "night_pain": "Pain at night",
+           "fever": "Fever", "temperature_c": "Temperature (°C)", "school": "School"}
+
+
+@given(st.lists(st.fixed_dictionaries(ANSWERS), min_size=1, max_size=6))
+def test_a_cell_is_blank_exactly_when_the_question_was_not_answered(days: list[dict[str, Any]]) -> None:
+    entries = tuple(entry(D(2026, 3, 1) + dt.timedelta(days=n), n, **a) for n, a in enumerate(days))
+    made = DiaryExport(child_id="p", child_name="C", date_of_birth=None, first=D(2026, 3, 1), last=D(2026, 3, 9),
+                       entries=entries, medicines={"nap": "Naproxen", "mtx": "Methotrexate"},
+                       exported_at=dt.datetime(2026, 3, 10))
+    rows = list(csv.DictReader(io.StringIO(diary_csv(made).removeprefix("\ufeff"))))
+    for answers, row in zip(days, rows, strict=True):
+        for field, column in COLUMNS.items():
+            assert (row[column] == "") == (answers[field] is None), (field, row[column])
+        for course, name in (("nap", "Naproxen"), ("mtx", "Methotrexate")):
+            column = f"Took {name}"
+            if column in row:
+                asked = (answers["medicines_taken"] or {}).get(course)
+                assert row[column] == ("" if asked is None else "yes" if asked else "no")
+
+
+@given(st.lists(st.fixed_dictionaries({**ANSWERS, "note": st.one_of(st.none(), st.text(min_size=1, max_size=40)),
+                                       "side_effects": st.one_of(st.none(), st.text(min_size=1, max_size=40))}),
+                min_size=1, max_size=4))
+def test_any_diary_exports_to_a_valid_bundle(days: list[dict[str, Any]]) -> None:
+    entries = tuple(entry(D(2026, 3, 1) + dt.timedelta(days=n), n, **a) for n, a in enumerate(days))
+    made = DiaryExport(child_id="p", child_name="C", date_of_birth=None, first=D(2026, 3, 1), last=D(2026, 3, 9),
+                       entries=entries, medicines={"nap": "Naproxen"}, exported_at=dt.datetime(2026, 3, 10))
+    _validated(diary_bundle(made))
