@@ -46,6 +46,8 @@ class SecuritySettings(BaseSettings):
     # Site definitions for measures whose published rules were not verified (labelled unverified).
     rai_grading_path: Path | None = None
     pedcno_definition_path: Path | None = None
+    # The site's rule for a possible flare from diary pain (no published rule; unset: the diary raises none).
+    diary_flare_rule_path: Path | None = None
     migrate: bool = True  # the web app brings the schema to the newest migration when it starts
     secret_key: SecretStr | None = None
     https: bool = False  # CNOCARE_HTTPS=1: cookies always Secure, HSTS sent

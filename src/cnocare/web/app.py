@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnocare.jobs.lifecycle import prepare_queue, start_in_app
 from cnocare.knowledge.formulary import load_formulary
-from cnocare.knowledge.site_definitions import load_pedcno, load_rai_grading
+from cnocare.knowledge.site_definitions import load_diary_flare_rule, load_pedcno, load_rai_grading
 from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, transaction, upgrade
 from cnocare.records.education.search import sync_education_index
@@ -82,7 +82,9 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     app.state.web = WebContext(
         engine=engine, sessions=session_factory(engine), templates=templates, database_url=url, formulary=formulary,
         rai_grading=load_rai_grading(settings.rai_grading_path) if settings.rai_grading_path else None,
-        pedcno=load_pedcno(settings.pedcno_definition_path) if settings.pedcno_definition_path else None)
+        pedcno=load_pedcno(settings.pedcno_definition_path) if settings.pedcno_definition_path else None,
+        diary_flare_rule=(load_diary_flare_rule(settings.diary_flare_rule_path) if settings.diary_flare_rule_path
+                          else None))
     install_security(app, headers=False)
     # Outermost: the audit context exists before anything that may read or write patient data.
     audit_listener.install()

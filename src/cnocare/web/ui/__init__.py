@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from cnocare.web.ui import (
     family,
+    family_data,
     family_learn,
     history,
     lab_panel,
@@ -18,6 +19,6 @@ from cnocare.web.ui import (
 
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id}).
-for module in (login, family_learn, family, patients, patient_admin, lesions, lab_panel, patient_page, treatment,
-               history, records):
+for module in (login, family_learn, family, family_data, patients, patient_admin, lesions, lab_panel, patient_page,
+               treatment, history, records):
     router.include_router(module.router)
