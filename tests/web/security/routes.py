@@ -97,6 +97,10 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/password-reset"): Rule("public", reached=REFUSED_FORM),
     ("GET", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404)),  # a forged link
     ("POST", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404, 422)),
+    # pages: the families' education library, for anyone signed in (no patient data)
+    ("GET", "/family/learn"): SIGNED_IN,
+    ("GET", "/family/learn/search"): SIGNED_IN,
+    ("GET", "/family/learn/{page_id}"): SIGNED_IN,
     # pages: administration and research
     ("GET", "/admin/audit"): act("audit:read"),
     ("GET", "/admin/audit/export.json"): act("audit:read"),

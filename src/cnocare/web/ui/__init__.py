@@ -7,6 +7,8 @@ from cnocare.web.ui import (
     centre_settings,
     diary,
     family,
+    family_data,
+    family_learn,
     history,
     lab_panel,
     lesions,
@@ -19,8 +21,8 @@ from cnocare.web.ui import (
 )
 
 router = APIRouter(include_in_schema=False)
-# Specific paths before the generic /patients/{id}/{kind}/... routes; fixed /family/... pages (e.g. /family/learn)
-# before diary's /family/{patient_id}.
-for module in (login, family, diary, alerts, centre_settings, patients, patient_admin, lesions, lab_panel,
-               patient_page, treatment, history, records):
+# Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id},
+# the diary's Today page).
+for module in (login, family_learn, family, family_data, diary, alerts, centre_settings, patients, patient_admin,
+               lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)
