@@ -157,6 +157,11 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", family_only=True,
                                                                  reached=REFUSED_FORM),
     ("GET", "/family/{patient_id}/diary/{record_id}/history"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/my-data"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/my-data/diary.csv"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/my-data/diary.fhir.json"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/my-data/summary"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/my-data/summary.pdf"): act("diary:read", "patient", family_only=True),
     ("GET", "/alerts"): act("alert:acknowledge"),
     ("POST", "/alerts/{alert_id}/acknowledge"): act("alert:acknowledge"),
 }
