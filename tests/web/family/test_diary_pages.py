@@ -91,6 +91,7 @@ def test_an_emergency_shows_the_centres_number_as_a_call_link_and_without_one_sa
         "csrf_token": csrf, "day": day, "time_zone": ZONE, "signs_any": "some", "sign": "suddenly_cannot_walk"})
     assert 'role="alert"' in page.text and 'href="tel:999"' in page.text and "call 999" in page.text
     assert "sudden inability to walk" not in page.text, "the staff's words stay in the care team's queue"
+    assert 'href="/family/learn/when-to-get-help#emergency"' in page.text  # the education page about it
     set_number(clinic, None, centre_id=clinic.other_centre_id)
     other, client2 = _family(clinic, centre_id=clinic.other_centre_id)
     csrf, day, _ = _form(client2, other)

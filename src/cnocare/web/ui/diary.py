@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from cnocare.knowledge.body_map import body_areas
+from cnocare.knowledge.education import learn_url
 from cnocare.knowledge.medicines import medicine
 from cnocare.knowledge.triage import triage_rules
 from cnocare.records import versioned
@@ -144,9 +145,12 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
     number = diary.emergency_number_for(db_session=db, patient_id=child.id)
     if shown is not None:
         result = diary.triage_entry(db_session=db, entry=shown, emergency_number=number)
+    by_words = {r.family: r.id for r in triage_rules().rules}
+    reasons = [(words, learn_url("triage_rule", by_words[words]) if words in by_words else None)
+               for words in (result.family_reasons if result else ())]
     copy = request.query_params.get("copy") == "1"
     extra = {"recent": recent, "existing": existing, "early": early, "result": result, "shown": shown,
-             "emergency_number": number, "zone": zone}
+             "reasons": reasons, "emergency_number": number, "zone": zone}
     if existing is not None:
         return page(request, "family/today.html", {"child": child, "section": "today", "day": day, **extra,
                                                    "max_day": diary.today_in(_now(), zone).isoformat()})
