@@ -25,7 +25,8 @@
     var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
     if (!known) { return false; }
     if (form.getAttribute("data-zone-reload") === "yes") {
-      // The default day depends on the zone: ask the server again with the browser's zone.
+      // A fresh form (never a refused one, whose answers must stay): the default day depends on the zone,
+      // so ask the server again with the browser's zone.
       var url = new URL(window.location.href);
       url.searchParams.set("tz", zone);
       window.location.replace(url.toString());

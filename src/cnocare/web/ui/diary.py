@@ -149,7 +149,7 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
     reasons = [(words, learn_url("triage_rule", by_words[words]) if words in by_words else None)
                for words in (result.family_reasons if result else ())]
     copy = request.query_params.get("copy") == "1"
-    extra = {"recent": recent, "existing": existing, "early": early, "result": result, "shown": shown,
+    extra = {"recent": recent, "existing": existing, "early": early, "result": result,
              "reasons": reasons, "emergency_number": number, "zone": zone}
     if existing is not None:
         return page(request, "family/today.html", {"child": child, "section": "today", "day": day, **extra,
