@@ -17,11 +17,11 @@ from cnocare.records import writes
 from cnocare.records.centres.service import create_centre, set_emergency_number
 from cnocare.records.db import make_engine, session_factory, transaction, upgrade
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.family import diary
+from cnocare.records.family import diary, queue
 from cnocare.records.family.alerts import alert_queue
 from cnocare.records.family.models import DiaryEntryRecord, FamilyAlert
 from cnocare.records.kinds import KINDS
-from cnocare.records.patients.service import create_patient
+from cnocare.records.patients.service import create_patient, get_patient
 
 ZONE = "Europe/London"
 YESTERDAY = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date()
@@ -215,3 +215,17 @@ def test_a_day_before_the_date_of_birth_is_refused(db: Session) -> None:
         diary.save_entry(db_session=db, patient_id=patient, actor="pam", data={"day": "2020-04-30", "time_zone": ZONE})
     assert caught.value.errors[0]["field"] == "day"
     diary.save_entry(db_session=db, patient_id=patient, actor="pam", data={"day": "2020-05-01", "time_zone": ZONE})
+
+
+def test_the_centres_queue_puts_emergencies_first_then_the_newest_and_names_people(db: Session) -> None:
+    patient = _patient(db)
+    centre = get_patient(db_session=db, patient_id=patient).centre_id
+    base = dt.datetime(2026, 3, 2, 9, 0)
+    for minutes, level in ((0, "emergency"), (10, "contact_team"), (20, "contact_team")):
+        diary.raise_alert(db_session=db, patient_id=patient, level=level, family_reasons=[level],
+                          staff_reasons=[level], actor="pam", now=base + dt.timedelta(minutes=minutes))
+    found = queue.centre_queue(db_session=db, centre_ids=[centre], acknowledged_since=base)
+    assert [(q.alert.level, q.alert.raised_at.minute) for q in found] == [
+        ("emergency", 0), ("contact_team", 20), ("contact_team", 10)]
+    assert found[0].patient_name == "Kit" and queue.open_count(db_session=db, centre_ids=[centre]) == 3
+    assert queue.centre_queue(db_session=db, centre_ids=[centre + 1000], acknowledged_since=base) == []

@@ -49,6 +49,12 @@ def test_a_parent_fills_in_today_with_faces_and_the_body_map(clinic: Clinic, fam
     assert_accessible(page)
     page.screenshot(path="test-artifacts/diary-today-phone.png", full_page=True)
     page.get_by_label("Some pain").check()
+    # The body map by keyboard: its boxes follow the body from head to foot.
+    page.get_by_label("Nowhere: no pain today").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.value") == "head"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.value") == "jaw"
     page.get_by_label("Right knee").check()
     page.locator('[data-area="left_thigh"]').click()  # a tap on the figure ticks its box
     assert page.get_by_label("Left thigh").is_checked()
@@ -94,6 +100,7 @@ def test_a_late_entry_then_same_as_yesterday_then_an_edit_with_its_history(clini
     # Change the first entry, then read its history.
     page.goto(f"/family/{patient}")
     page.get_by_role("link", name=f"Change the entry for {three_days_ago:%A %-d %B}").click()
+    assert_accessible(page)
     page.get_by_label("7", exact=True).check()
     _saved(page)
     page.goto(f"/family/{patient}")
