@@ -7,6 +7,7 @@ import importlib
 from cnocare.records.assessments import models as _assessments  # noqa: F401
 from cnocare.records.base import Base
 from cnocare.records.centres import models as _centres  # noqa: F401
+from cnocare.records.family import messages as _family_messages  # noqa: F401
 from cnocare.records.kinds import ALL_KINDS
 from cnocare.records.patients import models as _patients  # noqa: F401
 
