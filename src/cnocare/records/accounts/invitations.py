@@ -19,7 +19,7 @@ from cnocare.records.accounts.models import FAMILY_RELATIONSHIPS, ROLE_OF_RELATI
 from cnocare.records.accounts.service import create_user
 from cnocare.records.audit.service import record_event
 from cnocare.records.clock import utcnow
-from cnocare.records.errors import RecordNotFoundError, RecordValidationError
+from cnocare.records.errors import FieldProblem, RecordNotFoundError, RecordValidationError
 from cnocare.records.patients.models import PatientRecord
 from cnocare.security import policy
 from cnocare.security.mail import Mailer, MailMessage, default_mailer
@@ -60,7 +60,7 @@ def invite(*, db_session: Session, principal: policy.Principal, patient_id: str,
     once the transaction commits; the token is never stored or shown on a page)."""
     require_care_team(db_session=db_session, principal=principal, patient_id=patient_id, action="family:manage")
     settings = settings or get_settings()
-    problems = []
+    problems: list[FieldProblem] = []
     try:
         address = normalise_email(email)
     except ValueError as exc:

@@ -4,7 +4,10 @@ from fastapi import APIRouter
 
 from cnocare.web.ui import (
     family,
+    family_access,
+    family_pages,
     history,
+    invite,
     lab_panel,
     lesions,
     login,
@@ -17,5 +20,6 @@ from cnocare.web.ui import (
 
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes.
-for module in (login, family, patients, patient_admin, lesions, lab_panel, patient_page, treatment, history, records):
+for module in (login, family, family_pages, invite, family_access, patients, patient_admin, lesions, lab_panel,
+               patient_page, treatment, history, records):
     router.include_router(module.router)

@@ -46,7 +46,8 @@ def upgrade() -> None:
     sa.Column('revoked_by', sa.String(length=64), nullable=True),
     sa.CheckConstraint("relationship IN ('young_person', 'parent')", name=op.f('ck_family_invitations_relationship')),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_family_invitations_patient_id_patients')),
-    sa.ForeignKeyConstraint(['used_by_user_id'], ['users.id'], name=op.f('fk_family_invitations_used_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['used_by_user_id'], ['users.id'],
+                            name=op.f('fk_family_invitations_used_by_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_family_invitations')),
     sa.UniqueConstraint('nonce_hash', name=op.f('uq_family_invitations_nonce_hash'))
     )
@@ -61,7 +62,8 @@ def upgrade() -> None:
     sa.Column('sent_at', sa.DateTime(), nullable=False),
     sa.Column('author_user_id', sa.Integer(), nullable=True),
     sa.Column('author_name', sa.String(length=120), nullable=False),
-    sa.ForeignKeyConstraint(['author_user_id'], ['users.id'], name=op.f('fk_family_messages_author_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['author_user_id'], ['users.id'],
+                            name=op.f('fk_family_messages_author_user_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_family_messages_patient_id_patients')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_family_messages'))
     )
@@ -77,7 +79,8 @@ def upgrade() -> None:
     sa.Column('ended_at', sa.DateTime(), nullable=True),
     sa.Column('ended_by', sa.String(length=64), nullable=True),
     sa.Column('end_reason', sa.Text(), nullable=True),
-    sa.ForeignKeyConstraint(['invitation_id'], ['family_invitations.id'], name=op.f('fk_family_links_invitation_id_family_invitations')),
+    sa.ForeignKeyConstraint(['invitation_id'], ['family_invitations.id'],
+                            name=op.f('fk_family_links_invitation_id_family_invitations')),
     sa.ForeignKeyConstraint(['patient_id'], ['patients.id'], name=op.f('fk_family_links_patient_id_patients')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_family_links_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_family_links'))
