@@ -135,6 +135,26 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("GET", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient", consumes=True),
     ("GET", "/patients/{patient_id}/{slug}/{record_id}/history"): act("record:read", "patient"),
+    # the family's own pages: family:read is the families' action only, so staff get 403 (never the data)
+    ("GET", "/family"): act("family:read"),
+    ("GET", "/family/{patient_id}"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/plan"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/messages"): act("family:read", "patient"),
+    ("POST", "/family/{patient_id}/messages"): act("message:reply", "patient"),
+    ("GET", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
+    ("POST", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
+    # the invitation link: anyone holding it (a forged one answers 410 in words)
+    ("GET", "/invite/{token}"): Rule("public", reached=(200, 410)),
+    ("POST", "/invite/{token}"): Rule("public", reached=(200, 410, 422)),
+    # the care team's side of family access and messages
+    ("GET", "/patients/{patient_id}/family"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/invite"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/invitations/{invitation_id}/revoke"): act(
+        "family:manage", "patient", reached=(303, 404)),  # another patient's invitation answers 404
+    ("POST", "/patients/{patient_id}/family/accounts/{user_id}/remove"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/diary"): act("family:manage", "patient"),
+    ("GET", "/patients/{patient_id}/family/messages"): act("message:write", "patient"),
+    ("POST", "/patients/{patient_id}/family/messages"): act("message:write", "patient"),
     # voiding or merging a whole patient: the role that may void records (clinicians, not nurses)
     ("GET", "/patients/{patient_id}/void"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/void"): act("record:void", "patient", consumes=True),

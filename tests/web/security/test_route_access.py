@@ -145,6 +145,8 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
         params["user_id"] = str(world.user_ids[STRANGER_PARENT])
     if "{token_id}" in route.path:
         params["token_id"] = world.throwaway_token()
+    if "{invitation_id}" in route.path:
+        params["invitation_id"] = "1"
     if "{token}" in route.path:
         params["token"] = "forged.reset.link"
     unknown = set(re.findall(r"{(\w+)}", route.path)) - set(params)
@@ -166,8 +168,17 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
     return route.method, url, kwargs, ids
 
 
+FAMILY_BODIES = {"/family/invite": {"email": "invited@home.example", "relationship": "parent"},
+                 "/remove": {"reason": "checked the family's access"}, "/messages": {"body": "See you on Monday."},
+                 "/family/diary": {"keeper": "parent", "parents_see_diary": "yes"},
+                 "/privacy": {"parents_see_diary": "yes"}}
+
+
 def body_for(world: World, route: Route, situation: str, slug: str, params: dict[str, str]) -> dict[str, Any]:
     path, api = route.path, route.is_api
+    family = next((body for end, body in FAMILY_BODIES.items() if path.endswith(end)), None)
+    if family is not None and "/family" in path:
+        return family
     if "/patients" not in path:
         return {}
     centre = world.centre_b if situation == "other_centre" else world.centre_a

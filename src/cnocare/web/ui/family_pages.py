@@ -17,6 +17,7 @@ from cnocare.records.accounts import family_access
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import messages
 from cnocare.records.family.plan import day_words, family_plan
+from cnocare.security import policy
 from cnocare.web.auth import WebUser
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
@@ -80,8 +81,11 @@ def privacy_page(request: Request, patient_id: str, user: User, db: Db) -> HTMLR
 def choose_privacy(request: Request, patient_id: str, user: User, db: Db, form: CheckedForm) -> Response:
     child = family_child(db, user, patient_id, "diary:write", part="diary privacy")
     shown = form_text(form, "parents_see_diary") == "yes"
-    family_access.young_person_sets_parent_view(db_session=db, principal=principal(user), patient_id=child.id,
-                                                parents_see_diary=shown)
+    try:
+        family_access.young_person_sets_parent_view(db_session=db, principal=principal(user), patient_id=child.id,
+                                                    parents_see_diary=shown)
+    except policy.Forbidden as refused:  # the clinic's policy, not a missing right: said on the page
+        return redirect(request, f"/family/{child.id}/privacy", flash=f"Nothing was changed: {refused}.")
     db.commit()
     return redirect(request, f"/family/{child.id}/privacy",
                     flash="Saved: your parents can see your diary." if shown else
