@@ -10,10 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, new_patient, sign_in
 
 from cnocare.records import writes
 from cnocare.records.accounts.models import FamilyInvitation
+from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
 from cnocare.security.mail import MemoryMailer
@@ -177,6 +179,11 @@ def test_the_plan_speaks_the_familys_words(clinic: Clinic, ada: TestClient, outb
     assert "Naproxen" in text and "1 March 2099" in text and "walk to school" in text
     for staff_words in ("250", "GI cover", "mother worried", "poor engagement", "red flag"):
         assert staff_words not in text
+    with clinic.app.state.web.sessions() as db:
+        reads = db.execute(select(AuditEvent.username, AuditEvent.fields).where(
+            AuditEvent.patient_id == maya, AuditEvent.action == "read")).all()
+    assert ("plan.parent", ["plan"]) in [tuple(r) for r in reads]
+    assert (None, ["invitation: name"]) in [tuple(r) for r in reads]
 
 
 def test_messages_go_both_ways(clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
@@ -195,6 +202,10 @@ def test_messages_go_both_ways(clinic: Clinic, ada: TestClient, outbox: MemoryMa
                        data={"csrf_token": csrf_of(page.text), "body": "We will be there."})
     assert replied.status_code == 303
     assert "We will be there." in ada.get(f"/patients/{maya}/family/messages").text
+    with clinic.app.state.web.sessions() as db:
+        writes_ = db.execute(select(AuditEvent.username).where(
+            AuditEvent.patient_id == maya, AuditEvent.record_type == "family_message")).scalars().all()
+    assert sorted(writes_) == ["ada", "msg.parent"]
 
 
 FAMILY_FORBIDDEN = ("/patients", "/patients/{id}", "/patients/{id}/treatment", "/patients/{id}/visits/new",

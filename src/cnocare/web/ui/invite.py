@@ -17,6 +17,7 @@ from cnocare.records.accounts.invitations import (
 )
 from cnocare.records.errors import RecordValidationError
 from cnocare.security import http as security_http
+from cnocare.web.audit import note_read
 from cnocare.web.auth import WebUser, caller
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
@@ -55,7 +56,10 @@ def _open(request: Request, db: Session, token: str) -> OpenInvitation | HTMLRes
 @router.get("/invite/{token}", response_class=HTMLResponse)
 def invitation_page(request: Request, token: str, db: Db) -> HTMLResponse:
     opened = _open(request, db, token)
-    return opened if isinstance(opened, HTMLResponse) else _show(request, token, invitation=opened)
+    if isinstance(opened, HTMLResponse):
+        return opened
+    note_read(opened.patient_id, action="patient:read", part="invitation: name")  # the page names the child
+    return _show(request, token, invitation=opened)
 
 
 @router.post("/invite/{token}", response_class=HTMLResponse)
