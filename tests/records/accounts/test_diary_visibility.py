@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, family_clinic, me, unique
 
@@ -148,3 +150,16 @@ def test_only_the_care_team_of_the_patients_centre_sets_the_keeper(db: Session, 
     with pytest.raises(RecordValidationError, match="accepted: parent, young_person"):
         family_access.set_diary_settings(db_session=db, principal=clinic.clinician, patient_id=teen,
                                          keeper="grandma", parents_see_diary=True)
+
+
+@given(keeper=st.sampled_from(["parent", "young_person"]), parents_see=st.booleans(), decides=st.booleans(),
+       may_choose=st.booleans())
+def test_exactly_one_kind_of_account_writes_and_a_writer_always_reads(
+        keeper: str, parents_see: bool, decides: bool, may_choose: bool) -> None:
+    chosen = family_access.DiarySettings(keeper, parents_see, decides, may_choose)
+    parent, young = family_access.access_of("parent", chosen), family_access.access_of("patient", chosen)
+    assert parent.can_write != young.can_write
+    for access in (parent, young):
+        assert access.can_read or not access.can_write
+    assert young.can_read  # a young person always reads their own diary
+    assert parent.can_read == (keeper == "parent" or parents_see)

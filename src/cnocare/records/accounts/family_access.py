@@ -107,12 +107,15 @@ def diary_visibility(*, db_session: Session, user_id: int, patient_id: str,
     if user is None or user.role not in policy.FAMILY_ROLES or not is_linked(
             db_session=db_session, user_id=user_id, patient_id=patient_id):
         return DiaryAccess(False, False)
-    chosen = diary_settings(db_session=db_session, patient_id=patient_id, settings=settings)
-    keeps_it = (user.role == "parent") == (chosen.keeper == "parent")
-    if keeps_it:
-        return DiaryAccess(True, True)
-    if user.role == "patient":
-        return DiaryAccess(True, False)
+    return access_of(user.role, diary_settings(db_session=db_session, patient_id=patient_id, settings=settings))
+
+
+def access_of(role: str, chosen: DiarySettings) -> DiaryAccess:
+    """The rule itself, for a family account linked to the patient (``role``: patient or parent)."""
+    if (role == "parent") == (chosen.keeper == "parent"):
+        return DiaryAccess(True, True)  # the keeper
+    if role == "patient":
+        return DiaryAccess(True, False)  # a young person reads the diary their parent keeps
     return DiaryAccess(chosen.parents_see_diary, False)
 
 
