@@ -234,3 +234,16 @@ def test_staff_get_403_on_the_family_pages_and_other_centres_404_on_family_acces
     with TestClient(clinic.app) as rhea:
         sign_in(rhea, "rhea")
         assert rhea.get(f"/patients/{maya}/family").status_code == 403
+
+
+def test_a_signed_in_account_that_cannot_take_the_invitation_is_told_why_before_trying(
+        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+    maya, teen = new_patient(ada, clinic, name="Maya Why"), new_patient(ada, clinic, name="Tess Why")
+    invite(ada, maya, "why@home.example")
+    pam = accept(link_in(outbox, "why@home.example"), clinic, "why.parent")
+    invite(ada, teen, "tess@home.example", relationship="young_person")
+    link = link_in(outbox, "tess@home.example")
+    seen = pam.get(link)
+    assert "another kind of account" in seen.text and "Add Tess Why" not in seen.text
+    assert "care-team account" in ada.get(link).text
+    assert "Make my account" in TestClient(clinic.app).get(link).text  # the link itself is still good

@@ -191,19 +191,11 @@ def accept_into_account(*, db_session: Session, token: str, principal: policy.Pr
     """Add the child to the signed-in family account (a parent following several children); committed.
     Returns the patient id."""
     invitation = check_invitation(db_session=db_session, token=token)
-    if not principal.is_family:
-        raise InvitationUnusable("This invitation is for a family account. Sign out of your care-team account "
-                                 "first, then open the link again.")
-    if principal.role != invitation.role:
-        raise InvitationUnusable(f"This invitation is for {RELATIONSHIP_WORDS[invitation.relationship]}, and "
-                                 "you are signed in with another kind of account. Sign out, then open the link "
-                                 "again to make the right account.")
+    refusal = refusal_for(principal, invitation)
+    if refusal is not None:
+        raise InvitationUnusable(refusal)
     user = db_session.get(User, principal.user_id)
     assert user is not None
-    others = set(map(str, principal.patient_ids)) - {invitation.patient_id}
-    if principal.role == "patient" and others:
-        raise InvitationUnusable("A young person's account belongs to one person's care. Sign out, then open "
-                                 "the link again to make a separate account.")
     try:
         _claim(db_session, invitation.id)
         _finish(db_session, invitation, user)
@@ -212,6 +204,20 @@ def accept_into_account(*, db_session: Session, token: str, principal: policy.Pr
         raise
     db_session.commit()
     return invitation.patient_id
+
+
+def refusal_for(principal: policy.Principal, invitation: OpenInvitation) -> str | None:
+    """Why the signed-in account cannot take this invitation, in plain words; None when it can."""
+    if not principal.is_family:
+        return ("This invitation is for a family account. Sign out of your care-team account first, then open "
+                "the link again.")
+    if principal.role != invitation.role:
+        return (f"This invitation is for {RELATIONSHIP_WORDS[invitation.relationship]}, and you are signed in "
+                "with another kind of account. Sign out, then open the link again to make the right account.")
+    if principal.role == "patient" and set(map(str, principal.patient_ids)) - {invitation.patient_id}:
+        return ("A young person's account belongs to one person's care. Sign out, then open the link again to "
+                "make a separate account.")
+    return None
 
 
 def _finish(db_session: Session, invitation: OpenInvitation, user: User) -> None:

@@ -14,11 +14,12 @@ from cnocare.records.accounts.invitations import (
     accept_into_account,
     accept_with_new_account,
     check_invitation,
+    refusal_for,
 )
 from cnocare.records.errors import RecordValidationError
 from cnocare.security import http as security_http
 from cnocare.web.audit import note_read
-from cnocare.web.auth import WebUser, caller
+from cnocare.web.auth import caller
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
 from cnocare.web.ui.deps import CheckedForm, form_text
@@ -30,18 +31,14 @@ LABELS = {"display_name": "Your name", "username": "User name", "password": "Pas
           "password_again": "Password again"}
 
 
-def _mode(who: WebUser | None) -> str:
-    if who is None:
-        return "create"
-    return "add" if who.principal.is_family else "staff"
-
-
 def _show(request: Request, token: str, *, invitation: OpenInvitation | None = None, problem: str | None = None,
           state: FormState | None = None, status_code: int = 200) -> HTMLResponse:
     who = caller(request)
+    if who is not None and invitation is not None and problem is None:
+        problem = refusal_for(who.principal, invitation)  # said before the person tries, not after
     return page(request, "family/invite.html", {
         "token": token, "invitation": invitation, "problem": problem, "state": state or FormState(labels=LABELS),
-        "mode": _mode(who), "child": None, "principal": who,
+        "mode": "create" if who is None else "add", "child": None, "principal": who,
         "relationship_words": RELATIONSHIP_WORDS[invitation.relationship] if invitation else ""},
         status_code=status_code)
 
