@@ -14,11 +14,14 @@ from sqlalchemy import select
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, new_patient, sign_in
 
 from cnocare.records import writes
+from cnocare.records.accounts.family_access import diary_visibility
 from cnocare.records.accounts.models import FamilyInvitation
+from cnocare.records.accounts.service import find_by_username
 from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
 from cnocare.security.mail import MemoryMailer
+from cnocare.security.settings import get_settings
 
 OPENED: list[TestClient] = []  # the families' browsers a test opened, closed after it
 
@@ -248,3 +251,39 @@ def test_a_signed_in_account_that_cannot_take_the_invitation_is_told_why_before_
     assert "another kind of account" in seen.text and "Add Tess Why" not in seen.text
     assert "care-team account" in ada.get(link).text
     assert "Make my account" in TestClient(clinic.app).get(link).text  # the link itself is still good
+
+
+@pytest.fixture
+def young_person_decides(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CNOCARE_FAMILY_DIARY_CHOICE", "young_person")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()  # the environment is restored next; the following call reads it afresh
+
+
+def test_a_young_person_keeping_their_own_diary_decides_what_parents_see_where_the_clinic_allows(
+        clinic: Clinic, ada: TestClient, outbox: MemoryMailer, young_person_decides: None) -> None:
+    teen = new_patient(ada, clinic, name="Tess Private")
+    invite(ada, teen, "tess.private@home.example", relationship="young_person")
+    invite(ada, teen, "dad.private@home.example")
+    tess = accept(link_in(outbox, "tess.private@home.example"), clinic, "tess.private", name="Tess")
+    dad = accept(link_in(outbox, "dad.private@home.example"), clinic, "dad.private", name="Dad")
+    assert "Your care team decides" in tess.get(f"/family/{teen}/privacy").text  # a parent keeps it so far
+    form = ada.get(f"/patients/{teen}/family")
+    assert "a young person who keeps their own diary decides" in form.text
+    ada.post(f"/patients/{teen}/family/diary", data={"csrf_token": csrf_of(form.text), "keeper": "young_person",
+                                                     "parents_see_diary": "yes"})
+    assert "Who sees my diary" in tess.get(f"/family/{teen}/plan").text
+    choice = tess.get(f"/family/{teen}/privacy")
+    saved = tess.post(f"/family/{teen}/privacy", data={"csrf_token": csrf_of(choice.text),
+                                                       "parents_see_diary": "no"}, follow_redirects=True)
+    assert "just for you and your care team" in saved.text
+    page = dad.get(f"/family/{teen}/privacy")
+    assert "Your care team decides" in page.text
+    refused = dad.post(f"/family/{teen}/privacy", data={"csrf_token": csrf_of(page.text), "parents_see_diary": "yes"},
+                       follow_redirects=True)
+    assert "Nothing was changed" in refused.text
+    with clinic.app.state.web.sessions() as db:
+        dad_user = find_by_username(db_session=db, username="dad.private")
+        assert dad_user is not None
+        assert diary_visibility(db_session=db, user_id=dad_user.id, patient_id=teen) == (False, False)
