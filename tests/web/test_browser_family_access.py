@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,7 +37,7 @@ def child(clinic: Clinic) -> str:
     with transaction(clinic.app.state.web.sessions) as db:
         patient_id = str(create_patient(db_session=db, actor="setup", data={
             "centre_id": clinic.centre_id, "name": "Rosalind Phone-Family-With-A-Long-Name",
-            "hospital_number": "BR-FAM-0001", "sex": "female", "date_of_birth": dt.date(2016, 4, 5)}).id)
+            "hospital_number": f"BR-FAM-{uuid.uuid4().hex[:8]}", "sex": "female", "date_of_birth": dt.date(2016, 4, 5)}).id)
         writes.add(KINDS["medicines"], db_session=db, patient_id=patient_id, actor="setup",
                    data={"drug": "naproxen", "start": dt.date(2026, 1, 5)})
         writes.add(KINDS["care-plan"], db_session=db, patient_id=patient_id, actor="setup", data={
@@ -123,3 +124,43 @@ def test_a_used_link_says_so_on_a_phone(family_page: Any, browser_page: Any, out
     assert "not valid" in family_page.locator("[data-invitation-problem]").inner_text()
     no_sideways_scroll(family_page)
 
+
+
+def test_messages_both_ways_on_a_phone(browser_page: Any, family_page: Any, outbox: MemoryMailer,
+                                       child: str) -> None:
+    clinician = browser_page
+    sign_in(clinician)
+    clinician.set_viewport_size(PHONE)
+    clinician.goto(f"/patients/{child}/family")
+    clinician.get_by_label("E-mail address").fill("rosalinds.mum@home.example")
+    clinician.get_by_role("button", name="Send invitation").click()
+    clinician.wait_for_selector("text=Invitation sent")
+    link = re.search(r"https?://\S+(/invite/\S+)", outbox.sent[-1].body)
+    assert link
+    parent = family_page
+    parent.goto(link.group(1))
+    parent.get_by_label("Your name").fill("Mum")
+    parent.get_by_label("User name").fill("rosalinds.mum")
+    parent.get_by_label(re.compile(r"^Password(?! again)")).fill(PASSWORD)
+    parent.get_by_label("Password again").fill(PASSWORD)
+    parent.get_by_label("Password again").press("Enter")
+    parent.wait_for_url(f"**/family/{child}")
+
+    clinician.goto(f"/patients/{child}/family/messages")
+    clinician.get_by_role("textbox", name="Message").fill("Please book the blood test: https://example.org/" + "x" * 120)
+    clinician.get_by_role("button", name="Send to the family").click()
+    clinician.wait_for_selector("text=Message sent to the family.")
+    no_sideways_scroll(clinician)
+
+    parent.goto(f"/family/{child}/messages")
+    assert "Please book the blood test" in parent.locator("[data-message]").inner_text()
+    no_sideways_scroll(parent)
+    parent.get_by_role("button", name="Send reply").click()
+    assert "write the message" in parent.locator(".field .error").inner_text()
+    parent.get_by_label("Your reply").fill("Booked for Monday.")
+    parent.get_by_role("button", name="Send reply").click()
+    parent.wait_for_selector("text=Your reply was sent to the care team.")
+    assert parent.locator("[data-message]").count() == 2
+    no_sideways_scroll(parent)
+    clinician.reload()
+    assert "Booked for Monday." in clinician.locator("[data-message]").last.inner_text()
