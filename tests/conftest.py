@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ from cnocare.records.db import make_engine, normalise_url, session_factory, upgr
 # servers), whose working folder differs from this one; a per-folder development key would differ.
 os.environ.setdefault("CNOCARE_AUDIT_SIGNING_KEY", "test-run-audit-signing-key-0123456789abcdef")
 os.environ.setdefault("CNOCARE_TOTP_ENCRYPTION_KEY", "dGVzdC1ydW4tdG90cC1lbmNyeXB0aW9uLWtleS0wMDA=")
+# No app started by a test runs background jobs by itself; tests run them with run_pending(now=...), or ask.
+os.environ.setdefault("CNOCARE_JOBS_WORKER_THREAD", "0")
+
+# The SMTP sink on 127.0.0.1 (smtp_sink) for every test that sends mail; run_jobs to run queued jobs now.
+pytest_plugins = ["tests.fixtures.smtp_sink", "tests.fixtures.jobs"]
 
 
 def postgres_server_url() -> str | None:
@@ -39,13 +45,9 @@ def _pg_admin(server_url: str) -> Engine:
     return create_engine(server_url, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An empty database URL, fresh for each test module."""
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("db") / "cnocare.sqlite3"
-        yield f"sqlite:///{path}"
-        return
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server, dropped afterwards."""
     server = postgres_server_url()
     assert server is not None
     name = f"cnocare_t_{uuid.uuid4().hex[:12]}"
@@ -58,6 +60,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database URL, fresh for each test module."""
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("db") / "cnocare.sqlite3"
+        yield f"sqlite:///{path}"
+        return
+    with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def pg_db_url() -> Iterator[str]:
+    """An empty PostgreSQL database for tests of PostgreSQL-only parts (procrastinate), fresh per module."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,6 @@ PENDING_MOVES = {
     "cnocare.security.http": "security branch: HTTP middleware and cookies, to move under web/",
     "cnocare.security.input_guard": "security branch: the request-body guard middleware (used by "
                                     "security.http), to move under web/ with it",
-    "cnocare.security.cli": "security branch: admin and backup commands, to move into the cli",
 }
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from cnocare.cli.operations import audit_app
 from cnocare.records import integrity
 from cnocare.records.audit import chain
 from cnocare.records.audit.models import audit_guard_ddl
 from cnocare.records.audit.service import record_event
 from cnocare.records.backup import BackupCorrupted, backup, manifest_path, restore
-from cnocare.security.cli import audit_app
 from cnocare.security.policy import Principal
 from cnocare.security.settings import get_settings
 

@@ -108,7 +108,7 @@ def test_the_cli_backs_up_and_restores(engine: Engine, sqlite_url: str, settings
                                        tmp_path: Path) -> None:
     import typer
 
-    from cnocare.security.cli import backup_command, restore_command
+    from cnocare.cli.operations import backup_command, restore_command
 
     app = typer.Typer()
     app.command("backup")(backup_command)

@@ -6,10 +6,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cnocare.cli.operations import admin_app
 from cnocare.records.accounts.api_tokens import create_api_token
 from cnocare.records.accounts.login import authenticate
 from cnocare.records.accounts.service import find_by_username
-from cnocare.security.cli import admin_app
 from cnocare.security.settings import SecuritySettings
 
 

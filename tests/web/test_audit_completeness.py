@@ -96,8 +96,8 @@ def test_operator_backups_and_restores_are_events(tmp_path: Path) -> None:
     from typer import Typer
     from typer.testing import CliRunner
 
+    from cnocare.cli.operations import backup_command, restore_command
     from cnocare.records.db import make_engine, session_factory, upgrade
-    from cnocare.security.cli import backup_command, restore_command
 
     cli = Typer()
     cli.command("backup")(backup_command)

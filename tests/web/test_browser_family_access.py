@@ -37,7 +37,8 @@ def child(clinic: Clinic) -> str:
     with transaction(clinic.app.state.web.sessions) as db:
         patient_id = str(create_patient(db_session=db, actor="setup", data={
             "centre_id": clinic.centre_id, "name": "Rosalind Phone-Family-With-A-Long-Name",
-            "hospital_number": f"BR-FAM-{uuid.uuid4().hex[:8]}", "sex": "female", "date_of_birth": dt.date(2016, 4, 5)}).id)
+            "hospital_number": f"BR-FAM-{uuid.uuid4().hex[:8]}", "sex": "female",
+            "date_of_birth": dt.date(2016, 4, 5)}).id)
         writes.add(KINDS["medicines"], db_session=db, patient_id=patient_id, actor="setup",
                    data={"drug": "naproxen", "start": dt.date(2026, 1, 5)})
         writes.add(KINDS["care-plan"], db_session=db, patient_id=patient_id, actor="setup", data={
@@ -147,7 +148,8 @@ def test_messages_both_ways_on_a_phone(browser_page: Any, family_page: Any, outb
     parent.wait_for_url(f"**/family/{child}")
 
     clinician.goto(f"/patients/{child}/family/messages")
-    clinician.get_by_role("textbox", name="Message").fill("Please book the blood test: https://example.org/" + "x" * 120)
+    long_link = "https://example.org/" + "x" * 120  # one unbroken word wider than the phone
+    clinician.get_by_role("textbox", name="Message").fill(f"Please book the blood test: {long_link}")
     clinician.get_by_role("button", name="Send to the family").click()
     clinician.wait_for_selector("text=Message sent to the family.")
     no_sideways_scroll(clinician)

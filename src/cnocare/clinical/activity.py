@@ -1,4 +1,5 @@
-"""Disease activity: CHAQ, physician and patient/parent globals, pain, lesion counts, CDAS components.
+"""Disease activity: CHAQ, physician and patient/parent globals, pain, lesion counts, CDAS components, and
+what the family's diary says over a period.
 
 Each is a measure in the result contract (classification "not_classified": a value, no threshold).
 Missing answers give a range, never a silent zero. The CDAS is shown as its three verified components
@@ -7,9 +8,12 @@ Missing answers give a range, never a silent zero. The CDAS is shown as its thre
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from cnocare.clinical.case import Case
+from cnocare.clinical.diary_snapshot import DiaryDay
+from cnocare.clinical.facts import FEVER_THRESHOLD_C
 from cnocare.clinical.follow_up_snapshot import ActivityAssessment, ChaqAnswers
 from cnocare.clinical.result import Citation, InstrumentResult, ResultItem, result_item
 from cnocare.knowledge.activity import chaq_definition
@@ -140,3 +144,64 @@ def _radiological(case: Case, visit: ActivityAssessment) -> tuple[int | None, st
     if any(st is None for st in states):
         return None, f"MRI {latest.date.isoformat()}: activity of some lesions not recorded"
     return sum(1 for st in states if st), f"MRI {latest.date.isoformat()}"
+
+
+DIARY_WARNINGS = (
+    "A summary of the family's diary, not a published instrument: counts over the days answered; a day or "
+    "question left unanswered is not counted as no pain, no site or a missed dose.",
+    f"A fever day: fever reported, or a temperature of {FEVER_THRESHOLD_C:g} °C or more (site choice, "
+    "definitions.yaml fever_threshold_c).",
+)
+
+
+def diary_days_between(case: Case, first: dt.date, last: dt.date) -> tuple[DiaryDay, ...]:
+    return tuple(sorted((d for d in case.diary if first <= d.day <= last), key=lambda d: d.day))
+
+
+def diary_period(case: Case, first: dt.date, last: dt.date) -> InstrumentResult:
+    """Pain (mean and worst of the days answered), days with painful sites, school missed, medicines taken
+    of those asked about, fever and side-effect days, over ``first``..``last``; each says how many days
+    answered it."""
+    if last < first:
+        raise ValueError(f"period ends {last.isoformat()} before it starts {first.isoformat()}")
+    days = diary_days_between(case, first, last)
+    span = (last - first).days + 1
+    pains = [d.pain_0_10 for d in days if d.pain_0_10 is not None]
+    sited = [d for d in days if d.painful_sites is not None]
+    school = [d.school_missed for d in days if d.school_missed is not None]
+    asked = [a for a in (d.adherence for d in days) if a is not None]
+    feverish = [d for d in days if d.fever is not None or d.temperature_c is not None]
+    fever_days = sum(1 for d in feverish if d.fever or (d.temperature_c or 0) >= FEVER_THRESHOLD_C)
+    site_names = sorted({bone_sites()[s].label for d in sited for s in d.painful_sites or ()})
+
+    def of(n: int, what: str) -> str:
+        return f"{n} of {span} days answered {what}"
+
+    rows: Sequence[tuple[str, str, float | int | str | None, str]] = (
+        ("diary_days", "Diary days filled in", len(days), f"{len(days)} of {span} days"),
+        ("pain_mean", "Pain, mean of the days answered (0–10)", round(sum(pains) / len(pains), 1) if pains else None,
+         of(len(pains), "pain")),
+        ("pain_worst", "Pain, worst day (0–10)", max(pains) if pains else None, of(len(pains), "pain")),
+        ("painful_site_days", "Days with a painful site", sum(1 for d in sited if d.painful_sites) if sited else None,
+         of(len(sited), "painful sites") + (f"; sites: {', '.join(site_names)}" if site_names else "")),
+        ("school_missed_whole", "School days missed (whole day)",
+         sum(1 for m in school if m == "whole") if school else None, of(len(school), "school")),
+        ("school_missed_part", "School days partly missed", sum(1 for m in school if m == "part") if school else None,
+         of(len(school), "school")),
+        ("medicines_taken", "Medicines taken, of those asked about",
+         f"{sum(t for t, _ in asked)} of {sum(n for _, n in asked)}" if asked else None,
+         of(len(asked), "medicines")),
+        ("fever_days", "Fever days", fever_days if feverish else None, of(len(feverish), "fever or temperature")),
+        ("side_effect_days", "Days with a side effect reported",
+         sum(1 for d in days if d.side_effects) if days else None, f"{len(days)} diary days"),
+    )
+    items = tuple(result_item(id=i, value=v, points=None, label=lab, source=src) for i, lab, v, src in rows)
+    missing = tuple(lab for _, lab, v, _ in rows if v is None)
+    window = f"{first.isoformat()} to {last.isoformat()}"
+    text = (f"The diary was filled in on {len(days)} of {span} days from {window}." if days else
+            f"No diary day was filled in from {window}.")
+    return InstrumentResult(
+        instrument="diary-period", version="1", title=f"Diary from {first.isoformat()} to {last.isoformat()}",
+        status="complete" if not missing else "incomplete", score=None, range=None, threshold=None,
+        classification="not_classified", items=items, missing=missing, warnings=DIARY_WARNINGS,
+        explanation=text, citation=Citation(pmid=None, doi=None), verification="partial", window=window)

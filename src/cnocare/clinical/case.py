@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from cnocare.clinical.age import age_in_years, years_between
+from cnocare.clinical.diary_snapshot import DiaryDay
 from cnocare.clinical.follow_up_snapshot import (
     ActivityAssessment,
     ChaqAnswers,
@@ -442,19 +443,24 @@ class Case(Snapshot):
     chaq: tuple[ChaqAnswers, ...] = ()
     activity: tuple[ActivityAssessment, ...] = ()
     checks: tuple[ClinicalCheck, ...] = ()
+    diary: tuple[DiaryDay, ...] = Field(default=(), description="The family's diary days, oldest first")
 
     @model_validator(mode="after")
     def _dates_make_sense(self) -> Case:
+        # Diary days are checked like every dated entry but do not move the snapshot date (reference_date):
+        # a daily diary would otherwise shift what "the latest entry" means for every instrument
+        # (docs/decisions/006-diary-in-the-case.md).
+        diary = [(f"diary[{i}]", d.day) for i, d in enumerate(self.diary)]
         dob = self.patient.date_of_birth
         if dob is not None:
-            for label, d in self._dated():
+            for label, d in [*self._dated(), *diary]:
                 if d < dob:
                     raise ValueError(f"{label} date {d} is before the date of birth {dob}")
             ref = self.reference_date
             if ref is not None and (ref - dob).days / 365.25 > MAX_AGE_YEARS:
                 raise ValueError(f"date_of_birth {dob} gives an age over {MAX_AGE_YEARS} years")
         if self.as_of is not None:
-            for label, d in self._dated():
+            for label, d in [*self._dated(), *diary]:
                 if d > self.as_of:
                     raise ValueError(f"{label} date {d} is after as_of {self.as_of}")
         return self

@@ -2,8 +2,9 @@
 
 Signals: a new lesion on imaging (a focus not seen on any earlier study), a new painful site at a visit,
 CRP or ESR rising above the normal range after a value inside it (the patient's own baseline), and
-pain at or above a threshold the site sets on consecutive visits. No threshold is invented: without a
-site setting the pain rule is off and says so.
+pain at or above a threshold the site sets on consecutive visits, and the same for the family's diary
+days under the site's diary rule. No threshold is invented: without a site setting each pain rule is off
+and says so.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from cnocare.clinical.case import Case
 from cnocare.clinical.lab_reading import check_range
 from cnocare.knowledge.catalogue import bone_sites, lab_tests
 from cnocare.knowledge.reference_intervals import ReferenceTable, default_reference_intervals
+from cnocare.knowledge.site_definitions import DiaryFlareRule
 
-FlareKind = Literal["new_lesion", "new_painful_site", "rising_marker", "sustained_pain"]
+FlareKind = Literal["new_lesion", "new_painful_site", "rising_marker", "sustained_pain", "diary_pain"]
 
 
 class FlareSignal(BaseModel):
@@ -46,7 +48,7 @@ class FlareReport(BaseModel):
     notes: tuple[str, ...]
 
 
-def detect(case: Case, *, pain_rule: PainRule | None = None,
+def detect(case: Case, *, pain_rule: PainRule | None = None, diary_rule: DiaryFlareRule | None = None,
            reference_intervals: ReferenceTable | None = None) -> FlareReport:
     table = reference_intervals or default_reference_intervals()
     signals = [*_new_lesions(case), *_new_painful_sites(case), *_rising_markers(case, table)]
@@ -55,6 +57,12 @@ def detect(case: Case, *, pain_rule: PainRule | None = None,
         notes.append("Sustained-pain rule off: the site has not set a pain threshold and number of visits.")
     else:
         signals += _sustained_pain(case, pain_rule)
+    if diary_rule is None:
+        if case.diary:
+            notes.append("Diary pain rule off: the site has not set a diary pain level and number of days "
+                         "(no published rule was found); the diary is shown beside the signals, not read as one.")
+    else:
+        signals += _diary_pain(case, diary_rule)
     return FlareReport(signals=tuple(sorted(signals, key=lambda s: s.date)), notes=tuple(notes))
 
 
@@ -117,4 +125,22 @@ def _sustained_pain(case: Case, rule: PainRule) -> list[FlareSignal]:
             out.append(FlareSignal(kind="sustained_pain", date=v.date,
                                    evidence=f"pain {rule.threshold_0_10:g}/10 or more on {rule.visits} consecutive "
                                             f"visits up to {v.date.isoformat()} (site rule)"))
+    return out
+
+
+def _diary_pain(case: Case, rule: DiaryFlareRule) -> list[FlareSignal]:
+    """A run of consecutive calendar days, each with a diary pain answer at or above the site's level; a day
+    without an answer ends the run (it is unknown, not "no pain" and not "pain")."""
+    out: list[FlareSignal] = []
+    run: list[dt.date] = []
+    for day in sorted((d for d in case.diary if d.pain_0_10 is not None), key=lambda d: d.day):
+        assert day.pain_0_10 is not None
+        follows = bool(run) and day.day - run[-1] == dt.timedelta(days=1)
+        high = day.pain_0_10 >= rule.pain_at_least_0_10
+        run = ([*run, day.day] if follows else [day.day]) if high else []
+        if len(run) == rule.consecutive_days:
+            out.append(FlareSignal(kind="diary_pain", date=day.day, evidence=(
+                f"diary pain {rule.pain_at_least_0_10:g}/10 or more on {rule.consecutive_days} consecutive days "
+                f"from {run[0].isoformat()} to {day.day.isoformat()} (site rule {rule.site} {rule.version}, "
+                f"{rule.status})")))
     return out

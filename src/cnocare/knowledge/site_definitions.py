@@ -1,5 +1,6 @@
 """Definitions a site may load for measures whose published rules were not verified: the PedCNO response
-(Beck 2010; reference notes §5.1, §12.4) and the RAI-CROMRIS per-parameter grading (Capponi 2021; §5.4).
+(Beck 2010; reference notes §5.1, §12.4), the RAI-CROMRIS per-parameter grading (Capponi 2021; §5.4), and
+the diary pain that a site counts as a possible flare (no published rule: docs/decisions/006).
 
 Both are refused unless labelled unverified or local-choice, and every result computed from them says so.
 """
@@ -60,6 +61,19 @@ class RaiGrading(Frozen):
         return self
 
 
+class DiaryFlareRule(Frozen):
+    """The site's own rule for a possible flare from the family's diary: pain at or above
+    ``pain_at_least_0_10`` on ``consecutive_days`` consecutive diary days, each answered. No default: no
+    published CNO rule was found, so without a site file the diary raises no flare signal."""
+
+    site: str
+    version: str
+    status: Literal["unverified", "local-choice"]
+    source: str = Field(min_length=3)
+    pain_at_least_0_10: float = Field(gt=0, le=10, allow_inf_nan=False)
+    consecutive_days: int = Field(ge=1, le=90)
+
+
 def _load(path: Path, model: type[Frozen]) -> Any:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -75,4 +89,9 @@ def load_pedcno(path: Path) -> PedCnoDefinition:
 
 def load_rai_grading(path: Path) -> RaiGrading:
     out: RaiGrading = _load(path, RaiGrading)
+    return out
+
+
+def load_diary_flare_rule(path: Path) -> DiaryFlareRule:
+    out: DiaryFlareRule = _load(path, DiaryFlareRule)
     return out

@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from cnocare.clinical import case
 from cnocare.clinical import follow_up_snapshot as follow_up
+from cnocare.clinical.diary_snapshot import DiaryDay
 from cnocare.clinical.snapshot import Snapshot
 from cnocare.knowledge.catalogue import bone_sites, lab_tests, label
 from cnocare.records import models, schemas, versioned
@@ -247,8 +248,12 @@ ALL_KINDS: tuple[RecordKind, ...] = (
     RecordKind("flare-reviews", "Flare review", "Flare reviews", "flare review", models.FlareReviewRecord,
                schemas.FlareReviewCreate, "signal_date",
                lambda r: _join("Flare signal", _words(r["signal_kind"]), r["decision"])),
+    # The diary's Case part keeps what the family answered; every other entered field (zone, scale, temperature
+    # as typed, warning-sign answers, note) stays record-only, so a question added to the diary stays in the
+    # record until the core is taught to read it.
     RecordKind("diary", "Diary entry", "Diary", "diary entry", DiaryEntryRecord, DiaryEntryCreate, "day", _diary,
-               entered_by="family"),
+               entered_by="family", case_field="diary", case_model=DiaryDay,
+               record_only=tuple(f for f in DiaryEntryCreate.model_fields if f not in DiaryDay.model_fields)),
 )
 
 KINDS: dict[str, RecordKind] = {kind.slug: kind for kind in ALL_KINDS}

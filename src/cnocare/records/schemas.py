@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from cnocare.clinical.flares import FlareKind
 from cnocare.clinical.vocabulary import (
     Adherence,
     AlternativeDiagnosisKind,
@@ -260,7 +261,7 @@ class ProcedureCreate(Entry):
 
 
 class FlareReviewCreate(Entry):
-    signal_kind: Literal["new_lesion", "new_painful_site", "rising_marker", "sustained_pain"]
+    signal_kind: FlareKind
     signal_date: dt.date
     decision: FlareDecision
     evidence: str = Field(min_length=3, max_length=2000)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -46,6 +46,8 @@ class SecuritySettings(BaseSettings):
     # Site definitions for measures whose published rules were not verified (labelled unverified).
     rai_grading_path: Path | None = None
     pedcno_definition_path: Path | None = None
+    # The site's rule for a possible flare from diary pain (no published rule; unset: the diary raises none).
+    diary_flare_rule_path: Path | None = None
     migrate: bool = True  # the web app brings the schema to the newest migration when it starts
     secret_key: SecretStr | None = None
     https: bool = False  # CNOCARE_HTTPS=1: cookies always Secure, HSTS sent
@@ -78,6 +80,17 @@ class SecuritySettings(BaseSettings):
 
     mail_outbox: Path | None = None  # default: <data_dir>/outbox
     mail_from: str = "cnocare@localhost"
+    # How mail leaves (docs/jobs.md): "outbox" writes .eml files into mail_outbox; "smtp" sends through
+    # smtp_host. SMTP security: "starttls" (port 587 unless smtp_port), "ssl" (implicit TLS, 465) or "none"
+    # (25; a local relay only: a username with "none" is refused, it would send the password in clear).
+    mail_transport: Literal["outbox", "smtp"] = "outbox"
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_ca_file: Path | None = None  # the CA that signed the server's certificate, if not a public one
+    smtp_timeout_seconds: float = Field(30.0, gt=0, le=600)
     site_name: str = "cnocare"
     # Where links in e-mail (password reset) point, e.g. https://cno.example-hospital.org. Required in
     # production: a link built from the request's Host header could be steered by a forged header.
@@ -104,6 +117,41 @@ class SecuritySettings(BaseSettings):
     # JSON bodies with more keys or deeper nesting are refused before validation (a cheap parse, no model).
     json_max_keys: int = Field(2_000, ge=10)
     json_max_depth: int = Field(32, ge=4)
+
+    # Background jobs (docs/jobs.md). "auto": procrastinate on PostgreSQL (`cnocare worker` on any number of
+    # machines), on SQLite a worker thread inside the web app running the same job functions; "thread": that
+    # thread on either database; "procrastinate": PostgreSQL only.
+    jobs_backend: Literal["auto", "thread", "procrastinate"] = "auto"
+    # The web app starts the worker thread (thread backend). Off: run `cnocare worker` beside it instead.
+    jobs_worker_thread: bool = True
+    jobs_poll_seconds: float = Field(5.0, gt=0, le=3600)  # how often an idle worker thread looks for work
+    # Local choices: a failing job is tried up to 5 times, waiting 30 s, then 60, 120 and 240 s between tries
+    # (a mail server that is down for a few minutes loses nothing).
+    jobs_max_attempts: int = Field(5, ge=1, le=100)
+    jobs_retry_seconds: int = Field(30, ge=1, le=86_400)
+    # A job claimed longer ago than this by a thread that never finished it (its process died) is run again.
+    jobs_stale_minutes: int = Field(30, ge=1)
+
+    # An urgent family alert (contact the team today, or emergency) that no one in the care team has
+    # acknowledged escalates after this many minutes: marked escalated, a notice to the centre's clinicians,
+    # a mail to the centre's escalation address. 60 is a site choice to be matched to the centre's on-call
+    # arrangement; it is not a clinical figure.
+    alert_escalate_after_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    # The escalation address of every centre, unless escalation_emails names the centre's own
+    # (by centre code: CNOCARE_ESCALATION_EMAILS='{"BRI": "oncall@bristol.example"}', or a TOML table).
+    escalation_email: str | None = None
+    escalation_emails: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _mail_settings_hold_together(self) -> SecuritySettings:
+        if self.mail_transport == "smtp" and not (self.smtp_host or "").strip():
+            raise ValueError("CNOCARE_SMTP_HOST is required when CNOCARE_MAIL_TRANSPORT=smtp")
+        if self.smtp_username and self.smtp_security == "none":
+            raise ValueError("CNOCARE_SMTP_USERNAME with CNOCARE_SMTP_SECURITY=none would send the password "
+                             "unencrypted; accepted: starttls or ssl")
+        if self.smtp_password is not None and not self.smtp_username:
+            raise ValueError("CNOCARE_SMTP_PASSWORD is set but CNOCARE_SMTP_USERNAME is not; set both or neither")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -135,6 +183,14 @@ class SecuritySettings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.mail_outbox or self.data_dir / "outbox"
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
+
+    def escalation_address(self, centre_code: str) -> str | None:
+        """Where a centre's escalations are mailed: its own address, else the site's, else nowhere."""
+        return (self.escalation_emails.get(centre_code) or self.escalation_email or "").strip() or None
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ different database.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,10 +18,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cnocare.jobs.lifecycle import prepare_queue, start_in_app
 from cnocare.knowledge.formulary import load_formulary
-from cnocare.knowledge.site_definitions import load_pedcno, load_rai_grading
+from cnocare.knowledge.site_definitions import load_diary_flare_rule, load_pedcno, load_rai_grading
 from cnocare.records.audit import listener as audit_listener
-from cnocare.records.db import database_url, make_engine, session_factory, upgrade
+from cnocare.records.db import database_url, make_engine, session_factory, transaction, upgrade
+from cnocare.records.education.search import sync_education_index
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.security.http import install_security, install_security_headers
 from cnocare.security.policy import Forbidden, NotFound
@@ -54,9 +57,19 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     engine = make_engine(url, **{**WEB_POOL, **(engine_options or {})})
     if settings.migrate:
         upgrade(url)
+        # The education search index follows the library this version ships (a no-op when it already does).
+        with transaction(session_factory(engine)) as db:
+            sync_education_index(db_session=db)
+        prepare_queue(url, settings)
+
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # On SQLite the jobs (reminders, escalations, mail) run in a thread of this process.
+        worker = start_in_app(app.state.web.sessions, url=url, settings=settings)
+        app.state.job_worker = worker
         yield
+        if worker is not None:
+            await asyncio.to_thread(worker.stop)
         engine.dispose()
 
     app = FastAPI(title="cnocare", version="1", docs_url=None, redoc_url=None, lifespan=lifespan,
@@ -69,7 +82,9 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     app.state.web = WebContext(
         engine=engine, sessions=session_factory(engine), templates=templates, database_url=url, formulary=formulary,
         rai_grading=load_rai_grading(settings.rai_grading_path) if settings.rai_grading_path else None,
-        pedcno=load_pedcno(settings.pedcno_definition_path) if settings.pedcno_definition_path else None)
+        pedcno=load_pedcno(settings.pedcno_definition_path) if settings.pedcno_definition_path else None,
+        diary_flare_rule=(load_diary_flare_rule(settings.diary_flare_rule_path) if settings.diary_flare_rule_path
+                          else None))
     install_security(app, headers=False)
     # Outermost: the audit context exists before anything that may read or write patient data.
     audit_listener.install()

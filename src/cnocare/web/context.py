@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.knowledge.formulary import Formulary
-from cnocare.knowledge.site_definitions import PedCnoDefinition, RaiGrading
+from cnocare.knowledge.site_definitions import DiaryFlareRule, PedCnoDefinition, RaiGrading
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -29,6 +29,7 @@ class WebContext:
     formulary: Formulary | None = None  # the site's own (CNOCARE_FORMULARY_PATH); doses come only from it
     rai_grading: RaiGrading | None = None  # CNOCARE_RAI_GRADING_PATH
     pedcno: PedCnoDefinition | None = None  # CNOCARE_PEDCNO_DEFINITION_PATH
+    diary_flare_rule: DiaryFlareRule | None = None  # CNOCARE_DIARY_FLARE_RULE_PATH
 
 
 def web_context(request: Request) -> WebContext:

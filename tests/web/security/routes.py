@@ -95,6 +95,10 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/password-reset"): Rule("public", reached=REFUSED_FORM),
     ("GET", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404)),  # a forged link
     ("POST", "/password-reset/{token}"): Rule("public", reached=(200, 400, 404, 422)),
+    # pages: the families' education library, for anyone signed in (no patient data)
+    ("GET", "/family/learn"): SIGNED_IN,
+    ("GET", "/family/learn/search"): SIGNED_IN,
+    ("GET", "/family/learn/{page_id}"): SIGNED_IN,
     # pages: administration and research
     ("GET", "/admin/audit"): act("audit:read"),
     ("GET", "/admin/audit/export.json"): act("audit:read"),
@@ -143,6 +147,12 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/family/{patient_id}/messages"): act("message:reply", "patient"),
     ("GET", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
     ("POST", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
+    # the family's own data (diary:read through family_child, which staff never pass: family:read decides)
+    ("GET", "/family/{patient_id}/my-data"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/diary.csv"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/diary.fhir.json"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/summary"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/summary.pdf"): act("family:read", "patient"),
     # the invitation link: anyone holding it (a forged one answers 410 in words)
     ("GET", "/invite/{token}"): Rule("public", reached=(200, 410)),
     ("POST", "/invite/{token}"): Rule("public", reached=(200, 410, 422)),

@@ -149,6 +149,8 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
         params["invitation_id"] = "1"
     if "{token}" in route.path:
         params["token"] = "forged.reset.link"
+    if "{page_id}" in route.path:  # an education page: the same for every caller
+        params["page_id"] = "what-is-cno"
     unknown = set(re.findall(r"{(\w+)}", route.path)) - set(params)
     assert not unknown, f"{route}: no value known for path parameter(s) {unknown}; teach request_for"
     url = route.path.format(**params)

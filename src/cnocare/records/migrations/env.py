@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from cnocare.records.education.models import is_search_index_table
 from cnocare.records.registry import metadata
 
 config = context.config
@@ -17,8 +18,12 @@ def _run(connection: Connection) -> None:
         table = getattr(obj, "table", obj) if type_ != "table" else obj
         return only is None or getattr(table, "name", name) in only
 
+    def include_name(name: str | None, type_: str, _parent: object) -> bool:
+        return not (type_ == "table" and is_search_index_table(name))  # SQLite's FTS5 tables: not models
+
     context.configure(
         include_object=include_object,
+        include_name=include_name,
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things in place

@@ -37,9 +37,9 @@ def schedule(patient_id: str, user: ApiUser, db: Db) -> list[followup.ScheduleIt
 
 
 @router.get("/patients/{patient_id}/flare-signals", response_model=flares.FlareReport, responses=ERROR_RESPONSES)
-def flare_signals(patient_id: str, user: ApiUser, db: Db) -> flares.FlareReport:
+def flare_signals(request: Request, patient_id: str, user: ApiUser, db: Db) -> flares.FlareReport:
     """Every signal the course shows (reviewed ones included; reviews are the flare-reviews records)."""
-    return flares.detect(_case(db, user, patient_id))
+    return flares.detect(_case(db, user, patient_id), diary_rule=web_context(request).diary_flare_rule)
 
 
 @router.get("/patients/{patient_id}/doses", response_model=list[DoseLine],

@@ -5,6 +5,8 @@ from fastapi import APIRouter
 from cnocare.web.ui import (
     family,
     family_access,
+    family_data,
+    family_learn,
     family_pages,
     history,
     invite,
@@ -19,7 +21,7 @@ from cnocare.web.ui import (
 )
 
 router = APIRouter(include_in_schema=False)
-# Specific paths before the generic /patients/{id}/{kind}/... routes.
-for module in (login, family, family_pages, invite, family_access, patients, patient_admin, lesions, lab_panel,
-               patient_page, treatment, history, records):
+# Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id}).
+for module in (login, family_learn, family, family_data, family_pages, invite, family_access, patients, patient_admin,
+               lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)

@@ -14,6 +14,7 @@ from cnocare.records.casebuilder import build_case
 from cnocare.records.centres.service import get_centre
 from cnocare.records.chart import PatientChart, load_chart
 from cnocare.records.patients.schemas import PatientRead
+from cnocare.reports.activity_chart import render_activity_chart
 from cnocare.reports.charts import crp_series, esr_series, pain_series, render_trend
 from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.auth import caller, csrf_token
@@ -82,8 +83,14 @@ def pain_points(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[t
     return sorted([*pain_series(case), *visits])
 
 
+ACTIVITY_TITLE = "Activity, inflammation, the family's diary and treatment"
+
+
 def charts(case: Any, chart: PatientChart, as_of: dt.date | None) -> list[Markup]:
-    out = []
+    """First the one chart on a shared time axis (clinical measures, the diary band, treatment, confirmed
+    flares), then a trend chart per measure with its own axis."""
+    confirmed = tuple((e.start, "confirmed flare") for e in case.episodes if e.kind == "flare")
+    out = [Markup(render_activity_chart(case, flares=confirmed, title=ACTIVITY_TITLE))]
     for title, unit, series, prefix in (("C-reactive protein (CRP)", "mg/L", crp_series(case), "crp"),
                                         ("Erythrocyte sedimentation rate (ESR)", "mm/h", esr_series(case), "esr"),
                                         ("Pain (0–10)", "0–10", pain_points(case, chart, as_of), "pain")):

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from cnocare.clinical import flares, followup, stepup
-from cnocare.clinical.activity import chaq, visit_measures
+from cnocare.clinical.activity import chaq, diary_period, visit_measures
 from cnocare.clinical.assess import assess_case
 from cnocare.clinical.case import Case
 from cnocare.clinical.dosing import DoseLine, calculate
@@ -73,7 +73,7 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
     visits = sorted(case.activity, key=lambda v: v.date)
     questionnaires = sorted(case.chaq, key=lambda c: c.date)
     confirmed = tuple((e.start, "confirmed flare") for e in case.episodes if e.kind == "flare")
-    report = flares.detect(case)
+    report = flares.detect(case, diary_rule=web_context(request).diary_flare_rule)
     formulary = web_context(request).formulary
     return page(request, "patients/treatment.html", {
         "patient": patient, "today": today, "step_up": stepup.assess(case, on=today),
@@ -84,7 +84,18 @@ def treatment_page(request: Request, patient_id: str, user: User, db: Db, drug: 
         "doses": _doses(request, case, drug),
         "chart": Markup(render_activity_chart(case, flares=confirmed)), "growth": growth(case),
         "rai": _rai(request, case), "pedcno": _pedcno(request, case, visits, questionnaires),
+        "diary": _diary_since_last_visit(case, visits, today),
     })
+
+
+def _diary_since_last_visit(case: Case, visits: list[Any], today: dt.date) -> Any:
+    """What the family's diary says since the day after the last visit (the whole diary before any visit),
+    shown beside the flare signals: a summary, not a signal (docs/decisions/006)."""
+    if not case.diary:
+        return None
+    first = visits[-1].date + dt.timedelta(days=1) if visits else min(d.day for d in case.diary)
+    last = max(today, *(d.day for d in case.diary))
+    return diary_period(case, first, last) if first <= last else None
 
 
 def _rai(request: Request, case: Case) -> Any:

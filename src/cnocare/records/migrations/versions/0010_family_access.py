@@ -1,7 +1,7 @@
 """family access: invitations, links, diary keeper, messages
 
 Revision ID: 0010_family_access
-Revises: 0007_family_diary_alerts
+Revises: 0009_education_search
 Create Date: 2026-12-01 22:26:17.796545
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010_family_access'
-down_revision: str | None = '0007_family_diary_alerts'
+down_revision: str | None = '0009_education_search'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

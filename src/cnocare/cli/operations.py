@@ -1,7 +1,6 @@
 """Operator commands: ``cnocare admin create-admin|create-user|revoke-token`` and ``cnocare backup|restore``.
 
-The lead mounts ``admin_app`` (``app.add_typer(admin_app, name="admin")``) and registers
-``backup_command`` / ``restore_command`` (``app.command("backup")(backup_command)``).
+``cnocare.cli`` mounts ``admin_app`` and ``audit_app`` and registers ``backup_command`` / ``restore_command``.
 """
 
 from __future__ import annotations

@@ -15,11 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from cnocare.casefile import CaseFileError, load_case
+from cnocare.cli.operations import admin_app, audit_app, backup_command, restore_command
 from cnocare.clinical.assess import CaseAssessment, assess_case
 from cnocare.clinical.criteria import registry
 from cnocare.clinical.criteria.eular_acr import WeightsTable, load_weights
 from cnocare.knowledge.catalogue import bone_sites
 from cnocare.knowledge.reference_intervals import load_reference_intervals
+from cnocare.security.settings import SecuritySettings
 
 app = typer.Typer(help="cnocare: care platform for chronic nonbacterial osteomyelitis (CNO/CRMO).",
                   no_args_is_help=True, add_completion=False)
@@ -171,6 +173,70 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+@app.command()
+def worker(
+    until_idle: Annotated[bool, typer.Option(help="Run what is due now, then stop (e.g. from cron)")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Jobs run at once by this worker (PostgreSQL)")]
+    = 1,
+    name: Annotated[str | None, typer.Option(help="This worker's name in the logs (default: host and process)")]
+    = None,
+    schema_only: Annotated[bool, typer.Option(help="Create or upgrade the job queue's tables, then stop")] = False,
+) -> None:
+    """Run the background jobs: reminders, escalation of unacknowledged alerts, mail. On PostgreSQL start one
+    on each machine you like (they share the queue); on SQLite the web app runs them itself unless
+    CNOCARE_JOBS_WORKER_THREAD=0, and this runs them in the foreground instead."""
+    import logging
+
+    from cnocare.jobs.backend import backend_for
+    from cnocare.jobs.lifecycle import prepare_queue
+    from cnocare.records.db import database_url, upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = SecuritySettings()
+    url = database_url(settings)
+    try:
+        backend = backend_for(url, settings)
+    except ValueError as exc:
+        err.print(f"[red]{escape(str(exc))}[/red]")
+        raise typer.Exit(2) from None
+    if settings.migrate:
+        upgrade(url)
+    done = prepare_queue(url, settings)
+    if schema_only:
+        out.print(done or "The jobs table comes with the database migrations; nothing else to prepare.")
+        return
+    if backend == "procrastinate":
+        from cnocare.jobs.pg import QueueWorker
+
+        out.print("Job worker on PostgreSQL (procrastinate); Ctrl-C stops it after the jobs in hand.")
+        QueueWorker(url, settings).run(until_idle=until_idle, concurrency=concurrency, name=name)
+        return
+    _thread_worker(url, settings, until_idle=until_idle)
+
+
+def _thread_worker(url: str, settings: SecuritySettings, *, until_idle: bool) -> None:
+    from cnocare.jobs.thread import ThreadWorker, run_pending
+    from cnocare.records.db import make_engine, session_factory
+
+    sessions = session_factory(make_engine(url))
+    if until_idle:
+        outcomes = run_pending(sessions, settings=settings)
+        failed = [o for o in outcomes if o.status != "done"]
+        out.print(f"{len(outcomes)} jobs run, {len(failed)} to be tried again or failed.")
+        for outcome in failed:
+            out.print(f"  {outcome.name} (job {outcome.job_id}): {outcome.status}", markup=False)
+        return
+    out.print("Job worker on this database's job table; Ctrl-C stops it after the job in hand.")
+    thread = ThreadWorker(sessions, settings=settings).start()
+    try:
+        while thread.running:
+            thread.wait(1.0)
+    except KeyboardInterrupt:
+        out.print("Stopping after the job in hand.")
+    finally:
+        thread.stop()
+
+
 @app.command("seed-demo")
 def seed_demo_command(
     patients: Annotated[int, typer.Option(help="Demo cohort size")] = 60,
@@ -196,8 +262,6 @@ def _everywhere() -> None:
 
 
 def _mount_operations() -> None:
-    from cnocare.security.cli import admin_app, audit_app, backup_command, restore_command
-
     app.add_typer(admin_app, name="admin", help="Accounts: create the first admin, users, revoke API tokens.")
     app.add_typer(audit_app, name="audit")
     app.command("backup")(backup_command)

@@ -1,0 +1,1 @@
+"""In-app notices: short messages for one user (a reminder, an escalated alert), read or unread."""

@@ -1,0 +1,1 @@
+"""The ``jobs`` table: the job queue of the embedded (SQLite) backend; see ``cnocare.jobs``."""
