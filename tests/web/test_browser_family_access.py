@@ -11,25 +11,23 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.fixtures.jobs import JobRunner
 from tests.web.conftest import PASSWORD, Clinic
 from tests.web.conftest import sign_in_browser as sign_in
+from tests.web.test_family_access_pages import Mailbox
 
 from cnocare.records import writes
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import create_patient
-from cnocare.security.mail import MemoryMailer
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def outbox(clinic: Clinic) -> Iterator[MemoryMailer]:
-    memory = MemoryMailer()
-    clinic.app.state.mailer = memory
-    yield memory
-    del clinic.app.state.mailer
+def outbox(clinic: Clinic, run_jobs: JobRunner) -> Mailbox:
+    return Mailbox(run_jobs, clinic)
 
 
 @pytest.fixture
@@ -64,7 +62,7 @@ def family_page(browser_page: Any, base_url: str) -> Iterator[Any]:
         context.close()
 
 
-def test_invite_accept_and_remove_access_on_a_phone(browser_page: Any, family_page: Any, outbox: MemoryMailer,
+def test_invite_accept_and_remove_access_on_a_phone(browser_page: Any, family_page: Any, outbox: Mailbox,
                                                     child: str) -> None:
     clinician = browser_page
     sign_in(clinician)
@@ -80,7 +78,7 @@ def test_invite_accept_and_remove_access_on_a_phone(browser_page: Any, family_pa
     assert clinician.locator("[data-invitation]").count() == 1
     no_sideways_scroll(clinician)
 
-    [mail] = outbox.sent
+    [mail] = [m for m in outbox.sent if m.to == "rosalinds.dad@home.example"]
     link = re.search(r"https?://\S+(/invite/\S+)", mail.body)
     assert link, mail.body
     parent = family_page
@@ -120,14 +118,14 @@ def test_invite_accept_and_remove_access_on_a_phone(browser_page: Any, family_pa
     no_sideways_scroll(parent)
 
 
-def test_a_used_link_says_so_on_a_phone(family_page: Any, browser_page: Any, outbox: MemoryMailer) -> None:
+def test_a_used_link_says_so_on_a_phone(family_page: Any, browser_page: Any, outbox: Mailbox) -> None:
     family_page.goto("/invite/this-link-was-never-sent")
     assert "not valid" in family_page.locator("[data-invitation-problem]").inner_text()
     no_sideways_scroll(family_page)
 
 
 
-def test_messages_both_ways_on_a_phone(browser_page: Any, family_page: Any, outbox: MemoryMailer,
+def test_messages_both_ways_on_a_phone(browser_page: Any, family_page: Any, outbox: Mailbox,
                                        child: str) -> None:
     clinician = browser_page
     sign_in(clinician)

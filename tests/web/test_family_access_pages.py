@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.fixtures.jobs import JobRunner
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, new_patient, sign_in
 
 from cnocare.records import writes
@@ -20,18 +21,28 @@ from cnocare.records.accounts.service import find_by_username
 from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
-from cnocare.security.mail import MemoryMailer
+from cnocare.records.notices.service import list_unread
+from cnocare.security.mail import MailMessage
 from cnocare.security.settings import get_settings
 
 OPENED: list[TestClient] = []  # the families' browsers a test opened, closed after it
 
 
+class Mailbox:
+    """The mail the app queued, as delivered once the queued jobs ran (the worker thread is off in tests)."""
+
+    def __init__(self, run_jobs: JobRunner, clinic: Clinic) -> None:
+        self.run_jobs, self.clinic = run_jobs, clinic
+
+    @property
+    def sent(self) -> list[MailMessage]:
+        self.run_jobs(self.clinic.app.state.web.sessions, periodic=False)
+        return self.run_jobs.sent
+
+
 @pytest.fixture
-def outbox(clinic: Clinic) -> Iterator[MemoryMailer]:
-    memory = MemoryMailer()
-    clinic.app.state.mailer = memory
-    yield memory
-    del clinic.app.state.mailer
+def outbox(clinic: Clinic, run_jobs: JobRunner) -> Iterator[Mailbox]:
+    yield Mailbox(run_jobs, clinic)
     while OPENED:
         OPENED.pop().__exit__(None, None, None)
 
@@ -45,7 +56,7 @@ def invite(client: TestClient, patient_id: str, email: str, relationship: str = 
     return client
 
 
-def link_in(outbox: MemoryMailer, email: str) -> str:
+def link_in(outbox: Mailbox, email: str) -> str:
     [message] = [m for m in outbox.sent if m.to == email]
     found = re.search(r"https?://\S+/invite/(\S+)", message.body)
     assert found, message.body
@@ -66,7 +77,7 @@ def accept(link: str, clinic: Clinic, username: str, name: str = "Pam Lind") -> 
 
 
 def test_clinician_invites_and_the_parent_lands_on_the_childs_today_page(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Invite")
     assert 'data-family-access' in ada.get(f"/patients/{maya}").text
     invite(ada, maya, "pam.invite@home.example")
@@ -84,12 +95,13 @@ def test_clinician_invites_and_the_parent_lands_on_the_childs_today_page(
 
 
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Typed")
     form = ada.get(f"/patients/{maya}/family")
     bad = ada.post(f"/patients/{maya}/family/invite", data={"csrf_token": csrf_of(form.text),
                                                            "email": "pam at home", "relationship": "parent"})
     assert bad.status_code == 422 and 'value="pam at home"' in bad.text and "is not accepted" in bad.text
+    assert not [m for m in outbox.sent if "pam at home" in m.to]  # nothing queued for a refused form
     invite(ada, maya, "typed@home.example")
     link = link_in(outbox, "typed@home.example")
     with TestClient(clinic.app) as visitor:
@@ -104,7 +116,7 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(
 
 
 def test_expired_and_withdrawn_links_say_so_in_plain_words(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Expired")
     invite(ada, maya, "late@home.example")
     invite(ada, maya, "withdrawn@home.example")
@@ -123,7 +135,7 @@ def test_expired_and_withdrawn_links_say_so_in_plain_words(
 
 
 def test_a_parent_adds_a_second_child_and_chooses_between_them(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     first, second = new_patient(ada, clinic, name="Ann Second"), new_patient(ada, clinic, name="Ben Second")
     invite(ada, first, "two@home.example")
     pam = accept(link_in(outbox, "two@home.example"), clinic, "two.kids")
@@ -139,7 +151,7 @@ def test_a_parent_adds_a_second_child_and_chooses_between_them(
 
 
 def test_removed_parent_gets_404_on_the_childs_pages_at_the_next_request(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Removed")
     invite(ada, maya, "gone@home.example")
     pam = accept(link_in(outbox, "gone@home.example"), clinic, "gone.parent")
@@ -163,7 +175,7 @@ def test_removed_parent_gets_404_on_the_childs_pages_at_the_next_request(
     assert "Pam Lind" not in ada.get(f"/patients/{maya}/family").text
 
 
-def test_the_plan_speaks_the_familys_words(clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+def test_the_plan_speaks_the_familys_words(clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Plan")
     with transaction(clinic.app.state.web.sessions) as db:
         writes.add(KINDS["medicines"], db_session=db, patient_id=maya, actor="ada",
@@ -190,7 +202,7 @@ def test_the_plan_speaks_the_familys_words(clinic: Clinic, ada: TestClient, outb
     assert (None, ["invitation: name"]) in [tuple(r) for r in reads]
 
 
-def test_messages_go_both_ways(clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+def test_messages_go_both_ways(clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Messages")
     invite(ada, maya, "msg@home.example")
     pam = accept(link_in(outbox, "msg@home.example"), clinic, "msg.parent")
@@ -202,6 +214,12 @@ def test_messages_go_both_ways(clinic: Clinic, ada: TestClient, outbox: MemoryMa
     assert sent.status_code == 303
     page = pam.get(f"/family/{maya}/messages")
     assert "Blood test on Monday &lt;b&gt;please&lt;/b&gt;." in page.text and "Ada" in page.text
+    with clinic.app.state.web.sessions() as db:
+        parent = find_by_username(db_session=db, username="msg.parent")
+        assert parent is not None
+        [notice] = list_unread(db_session=db, user_id=parent.id)
+    assert (notice.kind, notice.link) == ("family_message", f"/family/{maya}/messages")
+    assert "Blood test" not in notice.text
     replied = pam.post(f"/family/{maya}/messages", follow_redirects=False,
                        data={"csrf_token": csrf_of(page.text), "body": "We will be there."})
     assert replied.status_code == 303
@@ -217,7 +235,7 @@ FAMILY_FORBIDDEN = ("/patients", "/patients/{id}", "/patients/{id}/treatment", "
 
 
 def test_families_never_get_the_clinicians_pages_and_are_shown_the_way_home(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya = new_patient(ada, clinic, name="Maya Forbidden")
     invite(ada, maya, "no@home.example", relationship="young_person")
     teen = accept(link_in(outbox, "no@home.example"), clinic, "no.teen", name="Maya")
@@ -241,7 +259,7 @@ def test_staff_get_403_on_the_family_pages_and_other_centres_404_on_family_acces
 
 
 def test_a_signed_in_account_that_cannot_take_the_invitation_is_told_why_before_trying(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox) -> None:
     maya, teen = new_patient(ada, clinic, name="Maya Why"), new_patient(ada, clinic, name="Tess Why")
     invite(ada, maya, "why@home.example")
     pam = accept(link_in(outbox, "why@home.example"), clinic, "why.parent")
@@ -262,7 +280,7 @@ def young_person_decides(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def test_a_young_person_keeping_their_own_diary_decides_what_parents_see_where_the_clinic_allows(
-        clinic: Clinic, ada: TestClient, outbox: MemoryMailer, young_person_decides: None) -> None:
+        clinic: Clinic, ada: TestClient, outbox: Mailbox, young_person_decides: None) -> None:
     teen = new_patient(ada, clinic, name="Tess Private")
     invite(ada, teen, "tess.private@home.example", relationship="young_person")
     invite(ada, teen, "dad.private@home.example")

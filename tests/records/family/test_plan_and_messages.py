@@ -21,6 +21,7 @@ from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import messages
 from cnocare.records.family.plan import family_plan
 from cnocare.records.kinds import KINDS
+from cnocare.records.notices.service import list_unread
 from cnocare.security.policy import Forbidden, NotFound
 
 TODAY = dt.date(2026, 6, 1)
@@ -123,6 +124,8 @@ def test_the_family_reads_the_care_teams_message_and_replies(db: Session, clinic
         seen = messages.thread(db_session=db, principal=reader, patient_id=maya)
         assert [(m.from_care_team, m.body, m.author_name) for m in seen] == [
             (True, "Blood test on Monday, please.", "Nurse Nell"), (False, "We will be there.", "Pam Lind")]
+    [notice] = list_unread(db_session=db, user_id=parent.id)  # one: the family's own reply tells no one
+    assert notice.link == f"/family/{maya}/messages" and "Monday" not in notice.text
     events = db.execute(select(AuditEvent.record_type, AuditEvent.fields).where(
         AuditEvent.patient_id == maya, AuditEvent.record_type == "family_message")).all()
     assert [tuple(e) for e in events] == [("family_message", ["body"])] * 2

@@ -22,7 +22,7 @@ from cnocare.records.clock import utcnow
 from cnocare.records.errors import FieldProblem, RecordNotFoundError, RecordValidationError
 from cnocare.records.patients.models import PatientRecord
 from cnocare.security import policy
-from cnocare.security.mail import Mailer, MailMessage, default_mailer
+from cnocare.security.mail import MailMessage
 from cnocare.security.passwords import normalise_email
 from cnocare.security.settings import SecuritySettings, get_settings
 from cnocare.security.tokens import fingerprint, new_nonce
@@ -56,8 +56,8 @@ def _read(row: FamilyInvitation) -> InvitationRead:
 
 def invite(*, db_session: Session, principal: policy.Principal, patient_id: str, email: str, relationship: str,
            settings: SecuritySettings | None = None) -> tuple[InvitationRead, str]:
-    """Store an invitation and return it with the token for the link (mail it with ``mail_invitation``
-    once the transaction commits; the token is never stored or shown on a page)."""
+    """Store an invitation and return it with the token for the link (queue ``invitation_mail`` in the same
+    transaction; the token is never stored or shown on a page)."""
     require_care_team(db_session=db_session, principal=principal, patient_id=patient_id, action="family:manage")
     settings = settings or get_settings()
     problems: list[FieldProblem] = []
@@ -86,19 +86,20 @@ def invite(*, db_session: Session, principal: policy.Principal, patient_id: str,
     return _read(row), nonce
 
 
-def mail_invitation(*, invitation: InvitationRead, token: str, invite_url: str, mailer: Mailer | None = None,
-                    settings: SecuritySettings | None = None) -> None:
-    """The one way family mail leaves: today through the mailer (outbox/memory); a job queue may take
-    its place without changing callers. ``invite_url`` is the public address of ``/invite``."""
+def invitation_mail(*, invitation: InvitationRead, token: str, invite_url: str,
+                    settings: SecuritySettings | None = None) -> MailMessage:
+    """The invitation e-mail (sent by the caller through the job queue, in the invitation's transaction).
+    ``invite_url`` is the public address of ``/invite``. It names neither the child nor the clinic's
+    patient: a mailbox is not the place for them."""
     settings = settings or get_settings()
     days = settings.family_invitation_days
-    (mailer or default_mailer(settings)).send(MailMessage(
+    return MailMessage(
         to=invitation.email, subject=f"{settings.site_name}: your invitation to the family pages",
         body=(f"Hello,\n\nYour care team has invited you, as {invitation.relationship_words}, to the family "
               f"pages of {settings.site_name}: a daily diary, the care plan and messages from the team.\n\n"
               f"Open this link to make your account. It works once and only for {days} days:\n\n"
               f"{invite_url.rstrip('/')}/{token}\n\nIf you did not expect this message, ignore it; nothing "
-              "happens until the link is opened.\n")))
+              "happens until the link is opened.\n"))
 
 
 def pending_invitations(*, db_session: Session, patient_id: str) -> list[InvitationRead]:

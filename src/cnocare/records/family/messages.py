@@ -2,7 +2,8 @@
 
 One thread per patient, seen by the care team and by every family account linked to the patient. Each
 service checks who is asking against the database (the family link read now), so a family account whose
-access the clinic removed reads nothing more, whatever the route. Every write is audited (field names only).
+access the clinic removed reads nothing more, whatever the route. Every write is audited (field names only);
+a message from the care team leaves an in-app notice for each family account linked to the child.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cnocare.records.accounts.family_access import require_care_team, require_family_link
+from cnocare.records.accounts.models import User, user_patients
 from cnocare.records.audit.service import record_event
 from cnocare.records.base import Base
 from cnocare.records.clock import utcnow
 from cnocare.records.errors import RecordValidationError
+from cnocare.records.notices.service import add_notice
 from cnocare.security import policy
 
 MESSAGE_MAX = 4000
@@ -76,4 +79,17 @@ def send_message(*, db_session: Session, principal: policy.Principal, patient_id
     db_session.flush()
     record_event(db_session=db_session, action="create", principal=principal, record_type="family_message",
                  record_id=row.id, patient_id=patient_id, fields=["body"])
+    if row.from_care_team:
+        _tell_the_family(db_session, str(patient_id))
     return MessageRead(row.id, row.from_care_team, row.body, row.sent_at, row.author_name)
+
+
+def _tell_the_family(db_session: Session, patient_id: str) -> None:
+    """An in-app notice for each family account linked now; it says a message came, not what it says."""
+    family = db_session.scalars(select(User.id).join(user_patients, user_patients.c.user_id == User.id).where(
+        user_patients.c.patient_id == patient_id, User.role.in_(sorted(policy.FAMILY_ROLES)),
+        User.is_active.is_(True)).order_by(User.id))
+    for user_id in family:
+        add_notice(db_session=db_session, data={
+            "user_id": user_id, "patient_id": patient_id, "kind": "family_message",
+            "text": "A new message from your care team.", "link": f"/family/{patient_id}/messages"})

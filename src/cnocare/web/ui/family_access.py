@@ -14,16 +14,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from cnocare.jobs.mail import queue_mail
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.service import get_user
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import messages
+from cnocare.security.mail import MailMessage
 from cnocare.security.settings import get_settings
 from cnocare.web.auth import WebUser
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
 from cnocare.web.services import principal, visible_patient
-from cnocare.web.ui.account import mailer_for, public_url
+from cnocare.web.ui.account import public_url
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.render import page, redirect
 
@@ -37,6 +39,12 @@ POLICY_WORDS = {
     "per_patient": "This clinic's policy: for each young person, the care team decides whether they may "
                    "choose what parents see.",
 }
+
+
+def send_family_mail(db: Session, message: MailMessage) -> None:
+    """The one way family mail leaves: a send_mail job queued in the caller's transaction, so an invitation
+    that rolls back sends nothing and a mail server that is down delays the message instead of losing it."""
+    queue_mail(db_session=db, to=message.to, subject=message.subject, body=message.body)
 
 
 def display_name(db: Session, user: WebUser) -> str:
@@ -81,9 +89,9 @@ def send_invitation(request: Request, patient_id: str, user: User, db: Db, form:
     except RecordValidationError as exc:
         db.rollback()
         return _page(request, db, user, patient_id, invite=_problems(exc, state), status_code=422)
+    send_family_mail(db, invitations.invitation_mail(invitation=invitation, token=token,
+                                                     invite_url=f"{public_url(request)}/invite"))
     db.commit()
-    invitations.mail_invitation(invitation=invitation, token=token, invite_url=f"{public_url(request)}/invite",
-                                mailer=mailer_for(request))
     return redirect(request, f"/patients/{patient.id}/family",
                     flash=f"Invitation sent to {invitation.email}. The link works once, until "
                           f"{invitation.expires_at:%d %B %Y}.")
