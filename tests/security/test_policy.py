@@ -32,15 +32,19 @@ def _row(marks: str) -> dict[str, str]:
 
 EXPECTED: dict[str, dict[str, str]] = {
     #                      admin clinician nurse researcher patient parent
-    "patient:read":        _row("-  Y  Y  -  Y  Y"),
+    "patient:read":        _row("-  Y  Y  -  -  -"),
     "patient:write":       _row("-  Y  Y  -  -  -"),
-    "record:read":         _row("-  Y  Y  -  Y  Y"),
+    "record:read":         _row("-  Y  Y  -  -  -"),
     "record:write":        _row("-  Y  Y  -  -  -"),
     "record:void":         _row("-  Y  -  -  -  -"),
-    "assessment:read":     _row("-  Y  Y  -  Y  Y"),
+    "assessment:read":     _row("-  Y  Y  -  -  -"),
     "diary:read":          _row("-  Y  Y  -  Y  Y"),
     "diary:write":         _row("-  -  -  -  Y  Y"),
     "alert:acknowledge":   _row("-  Y  Y  -  -  -"),
+    "family:manage":       _row("-  Y  Y  -  -  -"),
+    "family:read":         _row("-  -  -  -  Y  Y"),
+    "message:write":       _row("-  Y  Y  -  -  -"),
+    "message:reply":       _row("-  -  -  -  Y  Y"),
     "cohort:read":         _row("-  Y  -  Y  -  -"),
     "export:deidentified": _row("-  Y  -  Y  -  -"),
     "audit:read":          _row("Y  -  -  -  -  -"),
@@ -54,7 +58,8 @@ SCOPE_GRANTS = {
     "audit:read": {"audit:read"},
 }
 PATIENT_SCOPED = {"patient:read", "patient:write", "record:read", "record:write", "record:void",
-                  "assessment:read", "diary:read", "diary:write"}
+                  "assessment:read", "diary:read", "diary:write", "alert:acknowledge", "family:manage",
+                  "family:read", "message:write", "message:reply"}
 
 GLOBAL = {"audit:read", "user:manage"}  # about the system, not one patient's care: not patient-scoped
 HOME, AWAY = 1, 2

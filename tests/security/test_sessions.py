@@ -107,13 +107,14 @@ def test_patient_lists_are_narrowed_to_what_the_principal_may_see(
         "centre_ids": [south], "password": PASSWORD})
     patients = Base.metadata.tables["patients"]
 
-    def visible(user: User) -> set[Any]:
+    def visible(user: User, action: str = "patient:read") -> set[Any]:
         stmt = scope_patient_query(select(patients.c.id), principal_for(db_session=db, user=user),
-                                   patient_id=patients.c.id, centre_id=patients.c.centre_id)
+                                   patient_id=patients.c.id, centre_id=patients.c.centre_id, action=action)
         return set(db.scalars(stmt))
 
     assert visible(nurse) == {maya, noah}
-    assert visible(mum) == {maya}
+    assert visible(mum, "family:read") == {maya}  # the family's own pages, for their linked child only
+    assert visible(mum) == set()  # families never get the clinic's identified patient list
     assert visible(researcher) == set()  # identified lists are not for researchers
     assert other not in visible(nurse)
     newcomer, one_time = create_user(db_session=db, settings=settings, data={

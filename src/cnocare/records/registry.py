@@ -8,6 +8,7 @@ from cnocare.records.assessments import models as _assessments  # noqa: F401
 from cnocare.records.base import Base
 from cnocare.records.centres import models as _centres  # noqa: F401
 from cnocare.records.education import models as _education  # noqa: F401
+from cnocare.records.family import messages as _family_messages  # noqa: F401
 from cnocare.records.kinds import ALL_KINDS
 from cnocare.records.notices import models as _notices  # noqa: F401
 from cnocare.records.patients import models as _patients  # noqa: F401

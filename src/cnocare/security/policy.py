@@ -31,25 +31,31 @@ ACTIONS: dict[str, str] = {
     "diary:read": "read the symptom diary",
     "diary:write": "add diary entries",
     "alert:acknowledge": "see and acknowledge the alerts families' diary entries raise for the care team",
+    "family:manage": "invite patients and parents to the family pages, say who keeps the diary, end access",
+    "family:read": "open the family's own pages for a linked child: the plan and the care team's messages",
+    "message:write": "write a message to a patient's family",
+    "message:reply": "reply to the care team's messages (families)",
     "cohort:read": "see de-identified cohort views and analytics",
     "export:deidentified": "export de-identified data",
     "audit:read": "read the audit trail",
     "user:manage": "create, change and deactivate accounts and API tokens",
 }
 PATIENT_ACTIONS = frozenset(a for a in ACTIONS if a.split(":")[0] in {"patient", "record", "assessment", "diary",
-                                                                             "alert"})
+                                                                             "alert", "family", "message"})
 CENTRE_ACTIONS = frozenset({"cohort:read", "export:deidentified"})
 GLOBAL_ACTIONS = frozenset(ACTIONS) - PATIENT_ACTIONS - CENTRE_ACTIONS
 
-_FAMILY = frozenset({"patient:read", "record:read", "assessment:read", "diary:read", "diary:write"})
+# Families have their own pages, never the clinician's: no patient:read, record:read or assessment:read
+# (the chart, notes, red-flag wording and the API's records are for the care team).
+_FAMILY = frozenset({"diary:read", "diary:write", "family:read", "message:reply"})
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # Least privilege: administrators run accounts and read the audit trail; they are not care staff.
     "admin": frozenset({"user:manage", "audit:read"}),
     "clinician": frozenset({"patient:read", "patient:write", "record:read", "record:write", "record:void",
-                            "assessment:read", "diary:read", "alert:acknowledge", "cohort:read",
-                            "export:deidentified"}),
+                            "assessment:read", "diary:read", "alert:acknowledge", "family:manage",
+                            "message:write", "cohort:read", "export:deidentified"}),
     "nurse": frozenset({"patient:read", "patient:write", "record:read", "record:write", "assessment:read",
-                        "diary:read", "alert:acknowledge"}),
+                        "diary:read", "alert:acknowledge", "family:manage", "message:write"}),
     "researcher": frozenset({"cohort:read", "export:deidentified"}),
     "patient": _FAMILY,
     "parent": _FAMILY,

@@ -66,6 +66,12 @@ class SecuritySettings(BaseSettings):
     # answer and no mail), so the form cannot be used to flood someone's inbox.
     reset_requests_per_hour: int = Field(3, ge=1)
     body_limit_bytes: int = Field(1_000_000, ge=1024)
+    # Local choice: an invitation to the family pages works once, for this many days after it is sent.
+    family_invitation_days: int = Field(7, ge=1, le=60)
+    # Who decides whether parents see the diary a young person keeps themselves (the clinic's policy):
+    # "care_team" (the clinician sets it), "young_person" (they decide), "per_patient" (the clinician
+    # switches, for each patient, whether the young person may decide). No age threshold is built in.
+    family_diary_choice: Literal["care_team", "young_person", "per_patient"] = "care_team"
 
     # argon2id parameters: RFC 9106 section 4 "second recommended option" (64 MiB, 3 passes).
     argon2_time_cost: int = Field(3, ge=1)

@@ -31,13 +31,13 @@ class Rule:
     # Statuses that count as "reached the route" when the suite must not really succeed (a password change
     # would end the session): a harmless, refused form (422) proves the caller got past the access check.
     reached: tuple[int, ...] | None = None
-    # The family's own pages: staff may read the diary, but through the clinic's pages, never these (403).
-    family_only: bool = False
+    # Only the family member who keeps the diary writes it: in the world that is the parent (the default).
+    keeper_only: bool = False
 
 
 def act(action: str, scope: Scope = "none", *, consumes: bool = False, out_of_scope: int = 404,
-        reached: tuple[int, ...] | None = None, family_only: bool = False) -> Rule:
-    return Rule("action", action, scope, consumes, out_of_scope, reached=reached, family_only=family_only)
+        reached: tuple[int, ...] | None = None, keeper_only: bool = False) -> Rule:
+    return Rule("action", action, scope, consumes, out_of_scope, reached=reached, keeper_only=keeper_only)
 
 
 REFUSED_FORM = (422,)
@@ -143,25 +143,46 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("GET", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/{slug}/{record_id}/void"): act("record:void", "patient", consumes=True),
     ("GET", "/patients/{patient_id}/{slug}/{record_id}/history"): act("record:read", "patient"),
+    # the family's own pages: family:read is the families' action only, so staff get 403 (never the data)
+    ("GET", "/family"): act("family:read"),
+    ("GET", "/family/{patient_id}"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/plan"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/messages"): act("family:read", "patient"),
+    ("POST", "/family/{patient_id}/messages"): act("message:reply", "patient"),
+    ("GET", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
+    ("POST", "/family/{patient_id}/privacy"): act("diary:write", "patient"),
+    # the family's own data (diary:read through family_child, which staff never pass: family:read decides)
+    ("GET", "/family/{patient_id}/my-data"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/diary.csv"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/diary.fhir.json"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/summary"): act("family:read", "patient"),
+    ("GET", "/family/{patient_id}/my-data/summary.pdf"): act("family:read", "patient"),
+    # the invitation link: anyone holding it (a forged one answers 410 in words)
+    ("GET", "/invite/{token}"): Rule("public", reached=(200, 410)),
+    ("POST", "/invite/{token}"): Rule("public", reached=(200, 410, 422)),
+    # the care team's side of family access and messages
+    ("GET", "/patients/{patient_id}/family"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/invite"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/invitations/{invitation_id}/revoke"): act(
+        "family:manage", "patient", reached=(303, 404)),  # another patient's invitation answers 404
+    ("POST", "/patients/{patient_id}/family/accounts/{user_id}/remove"): act("family:manage", "patient"),
+    ("POST", "/patients/{patient_id}/family/diary"): act("family:manage", "patient"),
+    ("GET", "/patients/{patient_id}/family/messages"): act("message:write", "patient"),
+    ("POST", "/patients/{patient_id}/family/messages"): act("message:write", "patient"),
     # voiding or merging a whole patient: the role that may void records (clinicians, not nurses)
     ("GET", "/patients/{patient_id}/void"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/void"): act("record:void", "patient", consumes=True),
     ("GET", "/patients/{patient_id}/merge"): act("record:void", "patient"),
     ("POST", "/patients/{patient_id}/merge"): act("record:void", "patient", reached=REFUSED_FORM),
-    # the family's pages (patients and parents of the child) and the care team's alert queue
-    ("GET", "/family"): act("diary:read", family_only=True),
-    ("GET", "/family/{patient_id}"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/diary/new"): act("diary:read", "patient", family_only=True),
-    ("POST", "/family/{patient_id}/diary"): act("diary:write", "patient", family_only=True, reached=REFUSED_FORM),
-    ("GET", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:read", "patient", family_only=True),
-    ("POST", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", family_only=True,
+    # the diary: read with the family's pages; written by the family member who keeps it (the world's diaries
+    # are kept by the parent, the default, so the young person reads them and is refused a write with 403)
+    ("GET", "/family/{patient_id}/diary/new"): act("diary:write", "patient", keeper_only=True),
+    ("POST", "/family/{patient_id}/diary"): act("diary:write", "patient", keeper_only=True, reached=REFUSED_FORM),
+    ("GET", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", keeper_only=True),
+    ("POST", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", keeper_only=True,
                                                                  reached=REFUSED_FORM),
-    ("GET", "/family/{patient_id}/diary/{record_id}/history"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/my-data"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/my-data/diary.csv"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/my-data/diary.fhir.json"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/my-data/summary"): act("diary:read", "patient", family_only=True),
-    ("GET", "/family/{patient_id}/my-data/summary.pdf"): act("diary:read", "patient", family_only=True),
+    ("GET", "/family/{patient_id}/diary/{record_id}/history"): act("family:read", "patient"),
+    # the care team's alert queue
     ("GET", "/alerts"): act("alert:acknowledge"),
     ("POST", "/alerts/{alert_id}/acknowledge"): act("alert:acknowledge"),
 }

@@ -79,13 +79,13 @@ def expected_outcome(world: World, route: Route, rule: Rule, caller: str, situat
     assert rule.action is not None
     if rule.action not in principal.permitted_actions():
         return "forbidden"  # the role may never: says nothing about any patient, existing or not
-    if rule.family_only and not principal.is_family:
-        return "forbidden"
     if rule.scope == "patient":
         if situation == "nonexistent":
             return "not_found"
         patient = world.patients[situation]
-        return "allowed" if can_see_patient(principal, patient) else "not_found"
+        if not can_see_patient(principal, patient):
+            return "not_found"
+        return "forbidden" if rule.keeper_only and principal.role == "patient" else "allowed"
     if rule.scope == "centre" and principal.is_staff:
         centre = world.centre_a if situation == "own_centre" else world.centre_b
         if centre not in principal.centre_ids:
@@ -152,6 +152,8 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
         params["user_id"] = str(world.user_ids[STRANGER_PARENT])
     if "{token_id}" in route.path:
         params["token_id"] = world.throwaway_token()
+    if "{invitation_id}" in route.path:
+        params["invitation_id"] = "1"
     if "{token}" in route.path:
         params["token"] = "forged.reset.link"
     if "{page_id}" in route.path:  # an education page: the same for every caller
@@ -175,8 +177,17 @@ def request_for(world: World, check: Check, index: int) -> tuple[str, str, dict[
     return route.method, url, kwargs, ids
 
 
+FAMILY_BODIES = {"/family/invite": {"email": "invited@home.example", "relationship": "parent"},
+                 "/remove": {"reason": "checked the family's access"}, "/messages": {"body": "See you on Monday."},
+                 "/family/diary": {"keeper": "parent", "parents_see_diary": "yes"},
+                 "/privacy": {"parents_see_diary": "yes"}}
+
+
 def body_for(world: World, route: Route, situation: str, slug: str, params: dict[str, str]) -> dict[str, Any]:
     path, api = route.path, route.is_api
+    family = next((body for end, body in FAMILY_BODIES.items() if path.endswith(end)), None)
+    if family is not None and "/family" in path:
+        return family
     if "/patients" not in path:
         return {}
     centre = world.centre_b if situation == "other_centre" else world.centre_a

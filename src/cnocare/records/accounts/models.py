@@ -115,3 +115,62 @@ class PasswordReset(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+
+
+# --- family access: invitations, links, who keeps the diary ------------------------------------------
+FAMILY_RELATIONSHIPS = ("young_person", "parent")  # the young person themself / a parent or guardian
+DIARY_KEEPERS = ("parent", "young_person")
+ROLE_OF_RELATIONSHIP = {"young_person": "patient", "parent": "parent"}
+
+
+class FamilyInvitation(Base):
+    """One invitation to the family pages of a patient, e-mailed as a link. The link carries a random nonce;
+    only its SHA-256 is stored. It works once (``used_at``), until ``expires_at``, unless revoked."""
+
+    __tablename__ = "family_invitations"
+    __table_args__ = (CheckConstraint("relationship IN ('young_person', 'parent')", name="relationship"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    relationship: Mapped[str] = mapped_column(String(16))
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    used_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class FamilyLink(Base):
+    """The story of one account's access to one patient: who let it in and when, and (once the clinic
+    removes it) who ended it, when and why. Access itself is the ``user_patients`` row, removed at once."""
+
+    __tablename__ = "family_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("family_invitations.id"))
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class FamilyDiarySettings(Base):
+    """Who keeps a patient's diary and, when the young person keeps their own, whether parents see it.
+    No row: a parent keeps it (the clinic changes that for a young person who keeps their own)."""
+
+    __tablename__ = "family_diary_settings"
+    __table_args__ = (CheckConstraint("keeper IN ('parent', 'young_person')", name="keeper"),)
+
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    keeper: Mapped[str] = mapped_column(String(16))
+    parents_see_diary: Mapped[bool] = mapped_column(Boolean)
+    # Only read when the site's policy is "per_patient": the clinician lets this young person decide.
+    young_person_decides: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))

@@ -104,9 +104,11 @@ def _set_links(db_session: Session, user_id: int, centre_ids: list[Any] | None,
 
 
 def create_user(*, db_session: Session, data: UserCreate | Mapping[str, Any], by: Principal | None = None,
-                settings: SecuritySettings | None = None) -> tuple[User, str | None]:
+                settings: SecuritySettings | None = None, how: str | None = None,
+                commit: bool = True) -> tuple[User, str | None]:
     """Create an account. Returns (user, one-time password or None if a password was given).
-    ``by`` must hold user:manage; None is reserved for the command line run by the server operator."""
+    ``by`` must hold user:manage; None is reserved for the command line run by the server operator, or
+    for a path that says ``how`` the account came to be (a family accepting the clinic's invitation)."""
     if by is not None:
         require(by, "user:manage")
     data = _validated(UserCreate, data)
@@ -127,8 +129,9 @@ def create_user(*, db_session: Session, data: UserCreate | Mapping[str, Any], by
     _set_links(db_session, user.id, data.centre_ids, data.patient_ids)
     record_event(db_session=db_session, action="create", principal=by, record_type="user", record_id=user.id,
                  fields=["username", "email", "display_name", "role", "centre_ids", "patient_ids"],
-                 detail=None if by else "created from the command line")
-    db_session.commit()
+                 detail=how or (None if by else "created from the command line"))
+    if commit:
+        db_session.commit()
     return user, one_time
 
 

@@ -7,9 +7,12 @@ from cnocare.web.ui import (
     centre_settings,
     diary,
     family,
+    family_access,
     family_data,
     family_learn,
+    family_pages,
     history,
+    invite,
     lab_panel,
     lesions,
     login,
@@ -23,6 +26,7 @@ from cnocare.web.ui import (
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id},
 # the diary's Today page).
-for module in (login, family_learn, family, family_data, diary, alerts, centre_settings, patients, patient_admin,
+for module in (login, family_learn, family, family_data, family_pages, invite, family_access, diary, alerts,
+               centre_settings, patients, patient_admin,
                lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)

@@ -23,9 +23,11 @@ from cnocare.knowledge.education import learn_url
 from cnocare.knowledge.medicines import medicine
 from cnocare.knowledge.triage import triage_rules
 from cnocare.records import versioned
+from cnocare.records.accounts.family_access import DiaryAccess, diary_visibility
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.records.family import diary, queue
 from cnocare.records.kinds import KINDS
+from cnocare.security import policy
 from cnocare.web.context import Db
 from cnocare.web.forms import diary as diary_form
 from cnocare.web.services import principal
@@ -42,6 +44,26 @@ RECENT = 14
 @cache
 def zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in available_timezones() if "/" in z or z == "UTC"))
+
+
+def _access(db: Session, user: Any, child: Child) -> DiaryAccess:
+    """Who keeps the diary decides who writes it, and whether parents read it (``diary_visibility``)."""
+    return diary_visibility(db_session=db, user_id=principal(user).user_id, patient_id=child.id)
+
+
+def _writer(db: Session, user: Any, patient_id: str) -> Child:
+    child = family_child(db, user, patient_id, action="diary:write")
+    if not _access(db, user, child).can_write:
+        raise policy.Forbidden(f"{child.name}'s diary is kept by someone else in the family: you can read it "
+                               "but not change it")
+    return child
+
+
+def _reader(db: Session, user: Any, patient_id: str) -> Child:
+    child = family_child(db, user, patient_id, action="family:read")
+    if not _access(db, user, child).can_read:
+        raise policy.Forbidden(f"{child.name} keeps their own diary and has chosen not to share it")
+    return child
 
 
 def _now() -> dt.datetime:
@@ -134,7 +156,10 @@ def _last_unit(latest: list[Any]) -> str:
 
 @router.get("/family/{patient_id}", response_class=HTMLResponse)
 def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
-    child = family_child(db, user, patient_id)
+    child = family_child(db, user, patient_id, action="family:read")
+    access = _access(db, user, child)
+    if not access.can_read:  # nothing of the diary, not even whether today has an entry
+        return page(request, "family/today.html", {"child": child, "section": "today", "hidden": True})
     zone = _zone(request, db, child)
     day, early = diary.default_day(_now(), zone)
     existing = diary.entry_for_day(db_session=db, patient_id=child.id, day=day)
@@ -150,8 +175,8 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
                for words in (result.family_reasons if result else ())]
     copy = request.query_params.get("copy") == "1"
     extra = {"recent": recent, "existing": existing, "early": early, "result": result,
-             "reasons": reasons, "emergency_number": number, "zone": zone}
-    if existing is not None:
+             "reasons": reasons, "emergency_number": number, "zone": zone, "can_write": access.can_write}
+    if existing is not None or not access.can_write:
         return page(request, "family/today.html", {"child": child, "section": "today", "day": day, **extra,
                                                    "max_day": diary.today_in(_now(), zone).isoformat()})
     values = _scale(request, _new_values(db, child, zone, day, copy))
@@ -161,7 +186,7 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
 @router.get("/family/{patient_id}/diary/new", response_class=HTMLResponse)
 def new_entry(request: Request, user: User, db: Db, patient_id: str) -> Response:
     """A late or back-dated entry (``?day=``); a day that has an entry opens that entry instead."""
-    child = family_child(db, user, patient_id)
+    child = _writer(db, user, patient_id)
     zone = _zone(request, db, child)
     try:
         day = dt.date.fromisoformat(request.query_params.get("day", ""))
@@ -177,13 +202,13 @@ def new_entry(request: Request, user: User, db: Db, patient_id: str) -> Response
 
 @router.post("/family/{patient_id}/diary", response_class=HTMLResponse)
 def save_new(request: Request, user: User, db: Db, patient_id: str, form: CheckedForm) -> Response:
-    child = family_child(db, user, patient_id, action="diary:write")
+    child = _writer(db, user, patient_id)
     return _save(request, db, child, form, actor=principal(user).actor, entry=None)
 
 
 @router.get("/family/{patient_id}/diary/{record_id}/edit", response_class=HTMLResponse)
 def edit_entry(request: Request, user: User, db: Db, patient_id: str, record_id: str) -> Response:
-    child = family_child(db, user, patient_id)
+    child = _writer(db, user, patient_id)
     entry = _entry(db, child, record_id)
     values = {"areas": set(), "signs": set(), "medicines": {}, "nowhere": False, "temperature_unit": "C",
               **diary_form.values_from_entry(entry), "version": str(entry.version)}
@@ -193,21 +218,22 @@ def edit_entry(request: Request, user: User, db: Db, patient_id: str, record_id:
 @router.post("/family/{patient_id}/diary/{record_id}/edit", response_class=HTMLResponse)
 def save_edit(request: Request, user: User, db: Db, patient_id: str, record_id: str,
               form: CheckedForm) -> Response:
-    child = family_child(db, user, patient_id, action="diary:write")
+    child = _writer(db, user, patient_id)
     entry = _entry(db, child, record_id)
     return _save(request, db, child, form, actor=principal(user).actor, entry=entry)
 
 
 @router.get("/family/{patient_id}/diary/{record_id}/history", response_class=HTMLResponse)
 def entry_history(request: Request, user: User, db: Db, patient_id: str, record_id: str) -> Response:
-    child = family_child(db, user, patient_id)
+    child = _reader(db, user, patient_id)
     entry = _entry(db, child, record_id)
     versions = versioned.history(diary.DIARY.concept, db_session=db, record_id=record_id)
     names = queue.display_names(db_session=db, usernames=[v.created_by for v in versions])
     rows = [(names.get(v.created_by, v.created_by), _local(v.created_at, v.time_zone), _changes(before, v))
             for before, v in zip([None, *versions[:-1]], versions, strict=True)]
     return page(request, "family/diary_history.html", {"child": child, "section": "today", "entry": entry,
-                                                        "rows": list(reversed(rows))})
+                                                        "rows": list(reversed(rows)),
+                                                        "can_write": _access(db, user, child).can_write})
 
 
 def _local(when: dt.datetime, zone: str) -> str:
