@@ -1,7 +1,7 @@
 """diary body-map areas and the centre's emergency number
 
 Revision ID: 0011_diary_emergency_number
-Revises: 0009_education_search
+Revises: 0010_family_access
 Create Date: 2026-12-01 22:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011_diary_emergency_number'
-down_revision: str | None = '0009_education_search'
+down_revision: str | None = '0010_family_access'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
