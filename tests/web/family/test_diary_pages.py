@@ -261,3 +261,35 @@ def test_two_parents_editing_the_same_entry_the_second_is_told_and_keeps_what_th
     assert again.status_code == 303
     [entry] = _entries(clinic, patient)
     assert (entry.version, entry.pain_0_10, entry.note) == (3, 8, "worse tonight")
+
+
+def test_only_the_diarys_keeper_writes_it_and_a_private_diary_shows_parents_nothing(clinic: Clinic,
+                                                                                    ada: TestClient) -> None:
+    teen, parent_name = family_of(clinic, name="Tia Teen")
+    with transaction(clinic.app.state.web.sessions) as db:
+        create_user(db_session=db, data={"username": "tia.teen", "email": "tia@example.org", "display_name": "Tia",
+                                         "role": "patient", "patient_ids": [teen], "password": PASSWORD})
+    parent, young = TestClient(clinic.app), TestClient(clinic.app)
+    sign_in(parent, parent_name)
+    sign_in(young, "tia.teen")
+    csrf, day, _ = _form(parent, teen)  # the parent keeps the diary (the default): they write it
+    parent.post(f"/family/{teen}/diary", data={"csrf_token": csrf, "day": day, "time_zone": ZONE, "pain_0_10": "3"})
+    [entry] = _entries(clinic, teen)
+    today = young.get(f"/family/{teen}")  # the young person reads it and cannot change it
+    assert "you can read it here, but not change it" in today.text and 'id="diary-form"' not in today.text
+    assert young.get(f"/family/{teen}/diary/{entry.record_id}/history").status_code == 200
+    refused = young.post(f"/family/{teen}/diary/{entry.record_id}/edit", data={
+        "csrf_token": csrf_of(today.text), "version": "1", "day": day, "time_zone": ZONE, "pain_0_10": "9"})
+    assert refused.status_code == 403 and young.get(f"/family/{teen}/diary/new").status_code == 403
+    # The clinic hands the diary to the young person, who keeps it private: the parent sees nothing of it.
+    form = ada.get(f"/patients/{teen}/family")
+    ada.post(f"/patients/{teen}/family/diary", data={"csrf_token": csrf_of(form.text), "keeper": "young_person",
+                                                     "parents_see_diary": "no"})
+    hidden = parent.get(f"/family/{teen}?entry={entry.record_id}")
+    assert "has chosen not to share it" in hidden.text and "pain 3/10" not in hidden.text
+    assert parent.get(f"/family/{teen}/diary/{entry.record_id}/history").status_code == 403
+    edit = young.get(f"/family/{teen}/diary/{entry.record_id}/edit")  # now the keeper
+    assert edit.status_code == 200
+    young.post(f"/family/{teen}/diary/{entry.record_id}/edit", data={
+        "csrf_token": csrf_of(edit.text), "version": "1", "day": day, "time_zone": ZONE, "pain_0_10": "4"})
+    assert _entries(clinic, teen)[0].pain_0_10 == 4
