@@ -13,9 +13,13 @@ SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten an existing folder that others could read."""
+    """Create ``path`` (and parents) as 0700; tighten an existing folder that others could read.
+
+    A shared sticky folder (``/tmp``: world-writable with the sticky bit) is never tightened: it is not
+    ours, and making it 0700 breaks every other program on the machine. Files in it are still 0600."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+    mode = path.stat().st_mode
+    if stat.S_IMODE(mode) & 0o077 and not mode & stat.S_ISVTX:
         os.chmod(path, DIR_MODE)
     return path
 
