@@ -53,7 +53,7 @@ def test_an_unacknowledged_alert_escalates_once_after_the_site_time(
         assert alerts.get_alert(db_session=db, alert_id=alert_id).escalated_at == T0 + 30 * MINUTE
     for clinician in clinic.clinicians:
         [notice] = notices(sessions, clinician)
-        assert notice.kind == "alert_escalated" and notice.link == f"/patients/{clinic.patient_id}"
+        assert notice.kind == "alert_escalated" and notice.link == "/alerts"
         assert notice.text.startswith("Kit Marlowe: urgent diary alert (contact the care team today)")
     assert notices(sessions, clinic.other_clinician) == [] and notices(sessions, clinic.nurse) == []
     mail = smtp_sink.wait_for(lambda m: m["To"] == "oncall@bristol.example")

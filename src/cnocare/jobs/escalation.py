@@ -59,7 +59,7 @@ def _escalate(ctx: JobContext, alert_id: int, patient_id: str, level: str, raise
             "user_id": clinician.id, "patient_id": patient_id, "kind": "alert_escalated",
             "text": f"{patient.name}: urgent diary alert ({words}) raised {raised} has not been acknowledged "
                     f"after {minutes} minutes.",
-            "link": f"/patients/{patient_id}"})
+            "link": "/alerts"})
     address = ctx.settings.escalation_address(centre.code)
     if address:
         where = f" at {ctx.settings.public_url.rstrip('/')}" if ctx.settings.public_url else ""

@@ -39,6 +39,7 @@ from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.alerts import open_alert_count
+from cnocare.web.ui.notices import unread_notice_count
 from cnocare.web.ui.render import error_page
 
 # The web app reads the platform's one settings object; the old name stays for callers that use it.
@@ -80,6 +81,7 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
     templates.env.globals["open_alert_count"] = open_alert_count
+    templates.env.globals["unread_notice_count"] = unread_notice_count
     formulary = load_formulary(settings.formulary_path) if settings.formulary_path else None
     app.state.web = WebContext(
         engine=engine, sessions=session_factory(engine), templates=templates, database_url=url, formulary=formulary,

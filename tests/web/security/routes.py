@@ -101,6 +101,8 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("GET", "/family/learn"): SIGNED_IN,
     ("GET", "/family/learn/search"): SIGNED_IN,
     ("GET", "/family/learn/{page_id}"): SIGNED_IN,
+    ("GET", "/notices"): SIGNED_IN,  # only the caller's own notices
+    ("POST", "/notices/read"): SIGNED_IN,  # marks only the caller's own
     # pages: administration and research
     ("GET", "/admin/audit"): act("audit:read"),
     ("GET", "/admin/audit/export.json"): act("audit:read"),

@@ -24,6 +24,7 @@ from cnocare.records import versioned, writes
 from cnocare.records.centres.models import Centre
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.family.alerts import raise_alert
+from cnocare.records.family.messages import tell_the_family
 from cnocare.records.family.models import FamilyAlert
 from cnocare.records.family.schemas import AlertRead
 from cnocare.records.kinds import KINDS
@@ -160,6 +161,12 @@ def save_entry(*, db_session: Session, patient_id: str, data: BaseModel | Mappin
             alert = raise_alert(db_session=db_session, patient_id=patient_id, level=result.level,
                                 family_reasons=result.family_reasons, staff_reasons=result.staff_reasons,
                                 actor=actor, diary_record_id=saved.record_id, diary_version=saved.version)
+            # The message to the family: every linked account sees it, not only whoever typed the entry
+            # (a parent at work learns what the other parent recorded).
+            tell_the_family(db_session=db_session, patient_id=patient_id, kind=f"triage_{result.level}",
+                            text=f"Diary for {day:%A %-d %B}: {'; '.join(result.family_reasons)}. "
+                            f"{result.instruction}"[:2000], link=f"/family/{patient_id}?entry={saved.record_id}",
+                            diary_readers_only=True)
     return SavedEntry(entry=saved, triage=result, alert=alert)
 
 

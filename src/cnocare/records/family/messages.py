@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from cnocare.records.accounts.family_access import require_care_team, require_family_link
+from cnocare.records.accounts.family_access import diary_visibility, require_care_team, require_family_link
 from cnocare.records.accounts.models import User, user_patients
 from cnocare.records.audit.service import record_event
 from cnocare.records.base import Base
@@ -80,16 +80,23 @@ def send_message(*, db_session: Session, principal: policy.Principal, patient_id
     record_event(db_session=db_session, action="create", principal=principal, record_type="family_message",
                  record_id=row.id, patient_id=patient_id, fields=["body"])
     if row.from_care_team:
-        _tell_the_family(db_session, str(patient_id))
+        tell_the_family(db_session=db_session, patient_id=str(patient_id), text="A new message from your care team.",
+                        kind="family_message", link=f"/family/{patient_id}/messages")
     return MessageRead(row.id, row.from_care_team, row.body, row.sent_at, row.author_name)
 
 
-def _tell_the_family(db_session: Session, patient_id: str) -> None:
-    """An in-app notice for each family account linked now; it says a message came, not what it says."""
-    family = db_session.scalars(select(User.id).join(user_patients, user_patients.c.user_id == User.id).where(
+def tell_the_family(*, db_session: Session, patient_id: str, text: str, kind: str, link: str,
+                    diary_readers_only: bool = False) -> int:
+    """An in-app notice for each active family account linked to the child now; returns how many. A notice
+    says what happened and where to look, never a clinician's words. ``diary_readers_only``: the notice
+    quotes the diary, so a parent a young person keeps their diary from is not told what it says."""
+    family = list(db_session.scalars(select(User.id).join(user_patients, user_patients.c.user_id == User.id).where(
         user_patients.c.patient_id == patient_id, User.role.in_(sorted(policy.FAMILY_ROLES)),
-        User.is_active.is_(True)).order_by(User.id))
+        User.is_active.is_(True)).order_by(User.id)))
+    if diary_readers_only:
+        family = [u for u in family
+                  if diary_visibility(db_session=db_session, user_id=u, patient_id=patient_id).can_read]
     for user_id in family:
-        add_notice(db_session=db_session, data={
-            "user_id": user_id, "patient_id": patient_id, "kind": "family_message",
-            "text": "A new message from your care team.", "link": f"/family/{patient_id}/messages"})
+        add_notice(db_session=db_session, data={"user_id": user_id, "patient_id": patient_id, "kind": kind,
+                                                "text": text, "link": link})
+    return len(family)

@@ -16,6 +16,7 @@ from cnocare.web.ui import (
     lab_panel,
     lesions,
     login,
+    notices,
     patient_admin,
     patient_page,
     patients,
@@ -26,7 +27,7 @@ from cnocare.web.ui import (
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id},
 # the diary's Today page).
-for module in (login, family_learn, family, family_data, family_pages, invite, family_access, diary, alerts,
+for module in (login, notices, family_learn, family, family_data, family_pages, invite, family_access, diary, alerts,
                centre_settings, patients, patient_admin,
                lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)
