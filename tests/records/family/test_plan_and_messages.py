@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, family_clinic, me, unique
 
+from cnocare.knowledge.education import learn_url
 from cnocare.knowledge.medicines import medicine
 from cnocare.records import writes
 from cnocare.records.accounts import family_access, invitations
@@ -78,7 +79,8 @@ def test_the_plan_names_current_medicines_in_the_catalogues_words_without_a_dose
     drops, shown = plan.medicines
     assert shown.what_it_does == naproxen.how_it_works
     assert shown.good_to_know == tuple(w.text for w in naproxen.warnings)
-    assert drops.what_it_does is None and drops.good_to_know == ()
+    assert drops.what_it_does is None and drops.good_to_know == () and drops.learn is None
+    assert shown.learn == learn_url("medicine", "naproxen") and shown.learn and shown.learn.startswith("/family/learn/")
     words = repr(plan)
     assert "250" not in words and "GI" not in words and "twice daily" not in words
 
@@ -99,6 +101,7 @@ def test_the_plan_gives_the_next_review_tests_and_open_goals_without_staff_notes
     assert all(t.when for t in plan.blood_tests)
     assert [(g.what, g.goal, g.status) for g in plan.goals] == [
         ("Physiotherapy", "walk to school without pain", "under way")]
+    assert plan.goals[0].learn == learn_url("care_plan", "physiotherapy") and plan.goals[0].learn
     words = repr(plan)
     assert "anxious" not in words and "engagement" not in words
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from cnocare.clinical import followup
+from cnocare.knowledge.education import learn_url
 from cnocare.knowledge.medicines import medicine
 from cnocare.records import versioned
 from cnocare.records.accounts.family_access import require_family_link
@@ -33,6 +34,7 @@ class PlanMedicine:
     good_to_know: tuple[str, ...]
     side_effects: tuple[str, ...]
     since: dt.date | None
+    learn: str | None = None  # the education section about it, when the library has one
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class PlanGoal:
     with_whom: str
     review: dt.date | None
     status: str
+    learn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,11 @@ def _medicines(db_session: Session, patient_id: str, today: dt.date) -> tuple[Pl
             continue
         entry = medicine(course.drug)
         if entry is None:
-            out.append(PlanMedicine(course.drug, None, (), (), course.start))
+            out.append(PlanMedicine(course.drug, None, (), (), course.start, learn_url("medicine", course.drug)))
             continue
         out.append(PlanMedicine(entry.label, entry.how_it_works, tuple(w.text for w in entry.warnings),
-                                tuple(a.text for a in entry.adverse_effects), course.start))
+                                tuple(a.text for a in entry.adverse_effects), course.start,
+                                learn_url("medicine", course.drug)))
     return tuple(sorted(out, key=lambda m: m.name.casefold()))
 
 
@@ -109,4 +113,5 @@ def family_plan(*, db_session: Session, principal: policy.Principal, patient_id:
         review_overdue=next_review is not None and next_review < today,
         blood_tests=_checks(schedule, blood=True), other_checks=_checks(schedule, blood=False),
         goals=tuple(PlanGoal(g.therapy.replace("_", " ").capitalize(), g.goal, g.owner, g.review_date,
-                             GOAL_STATUS_WORDS[g.status]) for g in sorted(goals, key=lambda g: g.therapy)))
+                             GOAL_STATUS_WORDS[g.status], learn_url("care_plan", g.therapy))
+                    for g in sorted(goals, key=lambda g: g.therapy)))
