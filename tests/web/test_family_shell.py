@@ -4,9 +4,11 @@ another family's child answers like an absent one."""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.web.conftest import PASSWORD, Clinic, new_patient, sign_in
 
 from cnocare.records.accounts.service import create_user
+from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
 
 
@@ -30,7 +32,8 @@ def test_a_parent_of_one_child_goes_straight_to_that_childs_today_page(clinic: C
         assert client.get("/family/not-a-patient").status_code == 404
 
 
-def test_a_parent_of_two_chooses_between_them(clinic: Clinic, ada: TestClient) -> None:
+def test_a_parent_of_two_chooses_between_them_and_each_name_shown_is_an_audited_read(
+        clinic: Clinic, ada: TestClient) -> None:
     first, second = new_patient(ada, clinic, name="Ann Twin"), new_patient(ada, clinic, name="Ben Twin")
     _parent(clinic, "tess", [first, second])
     with TestClient(clinic.app) as client:
@@ -38,6 +41,21 @@ def test_a_parent_of_two_chooses_between_them(clinic: Clinic, ada: TestClient) -
         home = client.get("/family")
         assert home.status_code == 200
         assert home.text.index("Ann Twin") < home.text.index("Ben Twin")
+    with transaction(clinic.app.state.web.sessions) as db:
+        read = set(db.scalars(select(AuditEvent.patient_id).where(AuditEvent.username == "tess",
+                                                                  AuditEvent.action == "read")))
+    assert {first, second} <= read
+
+
+def test_a_family_that_follows_a_dead_link_is_told_in_plain_words(clinic: Clinic, ada: TestClient) -> None:
+    child = new_patient(ada, clinic, name="Lia Link")
+    _parent(clinic, "lou", [child])
+    with TestClient(clinic.app) as client:
+        sign_in(client, "lou")
+        missing = client.get("/family/0b7e0000-0000-4000-8000-000000000000/plan")
+        assert missing.status_code == 404
+        assert "your access to it may have ended" in missing.text and "patient not found" not in missing.text
+        assert 'href="/family"' in missing.text and "Add to the record" not in missing.text
 
 
 def test_staff_are_not_sent_to_the_family_pages(clinic: Clinic, ada: TestClient) -> None:

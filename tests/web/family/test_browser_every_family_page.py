@@ -73,3 +73,20 @@ def _sign_in(page: Any, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/family**")
 
+
+
+def test_signing_out_leaves_no_diary_draft_on_a_shared_phone(clinic: Clinic, family_phone: Any) -> None:
+    _, parent = family_of(clinic, name="Sam Shared-Phone")
+    page = family_phone
+    _sign_in(page, parent)
+    page.wait_for_url("**tz=**")
+    page.get_by_label("Anything else you want to note").fill("stayed home, knee sore")
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Save").click()
+    page.locator("#diary-status").get_by_text("Not saved").wait_for()
+    drafts = "Object.keys(localStorage).filter(k => k.startsWith('cnocare-diary:')).length"
+    assert page.evaluate(drafts) == 1
+    page.context.set_offline(False)
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login**")
+    assert page.evaluate(drafts) == 0

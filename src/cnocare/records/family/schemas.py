@@ -9,15 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cnocare.clinical.diary_snapshot import Fatigue, Mood, SchoolDay
 from cnocare.knowledge.body_map import body_areas, sites_of
 from cnocare.knowledge.catalogue import bone_sites
 from cnocare.knowledge.triage import triage_rules
 from cnocare.records.clock import UtcDateTime
 
 PainScale = Literal["faces", "numeric"]
-SchoolDay = Literal["went", "part_missed", "whole_missed", "no_school"]
-Mood = Literal["good", "okay", "low", "very_low"]
-Fatigue = Literal["none", "some", "a_lot"]
 
 
 class DiaryEntryCreate(BaseModel):

@@ -105,7 +105,20 @@
     });
   }
 
+  // Signing out leaves nothing of the diary on a shared phone: the drafts diary.js keeps for a weak
+  // connection hold health answers, so they go with the session.
+  function forgetDiaryDrafts() {
+    var store;
+    try { store = window.localStorage; } catch (e) { return; }
+    if (!store) { return; }
+    Object.keys(store).filter(function (k) { return k.indexOf("cnocare-diary:") === 0; })
+      .forEach(function (k) { store.removeItem(k); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll('form[action="/logout"]'), function (form) {
+      form.addEventListener("submit", forgetDiaryDrafts);
+    });
     Array.prototype.forEach.call(document.querySelectorAll("[data-skeleton]"), wireSkeleton);
     Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), wireAutosubmit);
     Array.prototype.forEach.call(document.querySelectorAll("[data-confirm]"), wireConfirm);

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cnocare.records.patients.service import get_patient
 from cnocare.security import policy
+from cnocare.web.audit import note_listed
 from cnocare.web.auth import WebUser
 from cnocare.web.context import Db
 from cnocare.web.services import principal, visible_patient
@@ -50,6 +51,7 @@ def family_home(request: Request, user: User, db: Db) -> Response:
     children = sorted((Child(id=str(p.id), name=p.name) for p in
                        (get_patient(db_session=db, patient_id=str(pid)) for pid in me.patient_ids)
                        if p.voided_at is None), key=lambda c: c.name)
+    note_listed(c.id for c in children)  # the page names them: each is an audited read
     if len(children) == 1:
         return redirect(request, f"/family/{children[0].id}")
     return page(request, "family/home.html", {"children": children, "section": "home"})

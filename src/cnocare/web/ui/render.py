@@ -35,4 +35,5 @@ def redirect(request: Request, url: str, flash: str | None = None) -> RedirectRe
 
 
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
-    return page(request, "error.html", {"title": title, "message": message}, status_code=status_code)
+    return page(request, "error.html", {"title": title, "message": message, "status_code": status_code},
+                status_code=status_code)
