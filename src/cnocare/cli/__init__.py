@@ -140,11 +140,10 @@ def serve(
     url = database_url()
     login = None
     if demo:
-        from cnocare.demo import prepare_demo
+        from cnocare.demo import SYNTHETIC_FORMULARY, prepare_demo
 
         # The demo's doses come from a formulary marked SYNTHETIC on every dose line, never a real one.
-        os.environ.setdefault("CNOCARE_FORMULARY_PATH", str(Path(__file__).parent / "analytics" /
-                                                             "synthetic_formulary.yaml"))
+        os.environ.setdefault("CNOCARE_FORMULARY_PATH", str(SYNTHETIC_FORMULARY))
         login = prepare_demo(url, patients=demo_patients)
     else:
         upgrade(url)
@@ -152,6 +151,8 @@ def serve(
     if login is not None:
         out.print(f"Demo login (synthetic data only): user [bold]{login.username}[/bold]  password "
                   f"[bold]{login.password}[/bold]  ({login.patients} patients; a new password each start)")
+        out.print(f"Demo family login: user [bold]{login.family_username}[/bold], same password (the parent of "
+                  f"{login.family_child}, with two weeks of diary)")
     else:
         out.print("Sign in with an account made by `cnocare admin create-admin` / `cnocare admin create-user`.")
     from cnocare.security.files import umask_private
