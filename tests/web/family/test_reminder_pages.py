@@ -224,3 +224,19 @@ def test_the_care_team_reads_a_summary_not_the_diary(clinic: Clinic, clock: Any)
     summary = ada.get(f"/patients/{patient}/family").text
     assert "Diary: 1 of the last 14 days filled in; reminders on" in summary
     assert "Diary: 2 missed in the last 14 days" in summary
+    worklist = ada.get("/worklist").text.split("data-diary-reminders")[1]
+    assert re.search(r"Sam Summary</a> \([^)]+\): Diary 2 missed", worklist)
+
+
+def test_a_parent_who_may_not_read_the_diary_sees_nothing_of_its_reminders(clinic: Clinic) -> None:
+    patient, parent = _family(clinic, name="Pia Private")
+    assert _set_diary(parent, patient).status_code == 303
+    ada = sign_in(TestClient(clinic.app), "ada")
+    form = ada.get(f"/patients/{patient}/family").text
+    kept = ada.post(f"/patients/{patient}/family/diary", data={
+        "csrf_token": csrf_of(form), "keeper": "young_person", "parents_see_diary": "no"}, follow_redirects=False)
+    assert kept.status_code == 303
+    page = parent.get(f"/family/{patient}/reminders").text
+    assert "keeps their own diary" in page and 'value="19:00"' not in page and "data-reminder-line" not in page
+    assert parent.post(f"/family/{patient}/reminders/diary", data={
+        "csrf_token": csrf_of(page), "reminder": "off"}, follow_redirects=False).status_code == 403
