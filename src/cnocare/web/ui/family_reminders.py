@@ -107,8 +107,7 @@ def _page(request: Request, db: Session, user: WebUser, patient_id: str, *, post
     can_write = diary_visibility(db_session=db, user_id=principal(user).user_id, patient_id=child.id).can_write
     return page(request, "family/reminders.html", {
         "child": child, "section": "reminders", "forms": forms, "posted": posted, "errors": errors or {},
-        "courses": courses, "unknown_course": (values or {}).get("course") if posted == "unknown" else None,
-        "grace_choices": GRACE_CHOICES, "zones": zones(), "can_write": can_write, "missed": missed,
+        "courses": courses, "grace_choices": GRACE_CHOICES, "zones": zones(), "can_write": can_write, "missed": missed,
         "line": today_line(state, child.id, now), "diary_on": state is not None,
         "fresh": not states and posted is None}, status_code=422 if errors else 200)
 
