@@ -184,6 +184,12 @@ ROUTE_MAP: dict[tuple[str, str], Rule] = {
     ("POST", "/family/{patient_id}/diary/{record_id}/edit"): act("diary:write", "patient", keeper_only=True,
                                                                  reached=REFUSED_FORM),
     ("GET", "/family/{patient_id}/diary/{record_id}/history"): act("family:read", "patient"),
+    # reminders: seen by anyone linked; set by the family member who keeps the diary (an empty form is refused)
+    ("GET", "/family/{patient_id}/reminders"): act("family:read", "patient"),
+    ("POST", "/family/{patient_id}/reminders/diary"): act("diary:write", "patient", keeper_only=True,
+                                                          reached=REFUSED_FORM),
+    ("POST", "/family/{patient_id}/reminders/medicine"): act("diary:write", "patient", keeper_only=True,
+                                                             reached=REFUSED_FORM),
     # the care team's alert queue
     ("GET", "/alerts"): act("alert:acknowledge"),
     ("POST", "/alerts/{alert_id}/acknowledge"): act("alert:acknowledge"),

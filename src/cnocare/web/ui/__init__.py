@@ -11,6 +11,7 @@ from cnocare.web.ui import (
     family_data,
     family_learn,
     family_pages,
+    family_reminders,
     history,
     invite,
     lab_panel,
@@ -27,7 +28,7 @@ from cnocare.web.ui import (
 router = APIRouter(include_in_schema=False)
 # Specific paths before the generic /patients/{id}/{kind}/... routes (and /family/learn before /family/{id},
 # the diary's Today page).
-for module in (login, notices, family_learn, family, family_data, family_pages, invite, family_access, diary, alerts,
-               centre_settings, patients, patient_admin,
+for module in (login, notices, family_learn, family, family_data, family_pages, family_reminders, invite, family_access,
+               diary, alerts, centre_settings, patients, patient_admin,
                lesions, lab_panel, patient_page, treatment, history, records):
     router.include_router(module.router)

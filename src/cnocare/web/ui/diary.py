@@ -34,6 +34,7 @@ from cnocare.web.services import principal
 from cnocare.web.ui.body_map import BACK, FRONT
 from cnocare.web.ui.deps import CheckedForm, User
 from cnocare.web.ui.family import Child, family_child
+from cnocare.web.ui.reminder_status import diary_today_line
 from cnocare.web.ui.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
@@ -175,7 +176,8 @@ def today(request: Request, user: User, db: Db, patient_id: str) -> Response:
                for words in (result.family_reasons if result else ())]
     copy = request.query_params.get("copy") == "1"
     extra = {"recent": recent, "existing": existing, "early": early, "result": result,
-             "reasons": reasons, "emergency_number": number, "zone": zone, "can_write": access.can_write}
+             "reasons": reasons, "emergency_number": number, "zone": zone, "can_write": access.can_write,
+             "reminder_line": diary_today_line(db, child.id, _now())}
     if existing is not None or not access.can_write:
         return page(request, "family/today.html", {"child": child, "section": "today", "day": day, **extra,
                                                    "max_day": diary.today_in(_now(), zone).isoformat()})

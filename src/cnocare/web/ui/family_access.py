@@ -8,6 +8,7 @@ a new version of the clinical record, so the cached page would show them stale.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,7 +19,8 @@ from cnocare.jobs.mail import queue_mail
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.service import get_user
 from cnocare.records.errors import RecordValidationError
-from cnocare.records.family import messages
+from cnocare.records.family import diary, messages
+from cnocare.records.reminders.service import clinic_summary
 from cnocare.security.mail import MailMessage
 from cnocare.security.settings import get_settings
 from cnocare.web.auth import WebUser
@@ -52,6 +54,23 @@ def display_name(db: Session, user: WebUser) -> str:
     return get_user(db_session=db, user_id=principal(user).user_id).display_name
 
 
+def reminders_summary(db: Session, patient_id: str, now: dt.datetime | None = None) -> list[str]:
+    """The clinic's view of the family's reminders: counts over the last 14 days, never the diary itself.
+    Shown here rather than on the patient page, whose rendered page is cached until a record is written:
+    a day going missed is a change of time, not a write, and would not show there."""
+    moment = now or dt.datetime.now(dt.UTC)
+    summary = next(iter(clinic_summary(db_session=db, patient_ids=[patient_id], now=moment)), None)
+    entries = diary.entries(db_session=db, patient_id=patient_id)
+    today = diary.today_in(moment, str(entries[0].time_zone)) if entries else moment.date()  # the family's day
+    filled = sum(1 for e in entries if today - dt.timedelta(days=13) <= e.day <= today)
+    lines = [f"Diary: {filled} of the last 14 days filled in; " + ("reminders on" if summary else "no reminders set")]
+    if summary is not None:
+        lines += [f"{label}: {count} missed in the last 14 days" for label, count in summary.missed_in_window.items()]
+        if summary.late:
+            lines.append("Late now: " + ", ".join(summary.late))
+    return lines
+
+
 def _page(request: Request, db: Session, user: WebUser, patient_id: str, *, invite: FormState | None = None,
           remove: FormState | None = None, status_code: int = 200) -> HTMLResponse:
     patient = visible_patient(db, user, patient_id, "family:manage", part="family access")
@@ -62,6 +81,7 @@ def _page(request: Request, db: Session, user: WebUser, patient_id: str, *, invi
         "pending": invitations.pending_invitations(db_session=db, patient_id=patient.id),
         "accounts": family_access.family_accounts(db_session=db, patient_id=patient.id),
         "diary": family_access.diary_settings(db_session=db, patient_id=patient.id),
+        "reminders": reminders_summary(db, patient.id),
         "policy": settings.family_diary_choice, "policy_words": POLICY_WORDS[settings.family_diary_choice],
         "days": settings.family_invitation_days}, status_code=status_code)
 

@@ -28,6 +28,7 @@ from cnocare.records.chart import load_chart
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.kinds import KINDS
 from cnocare.records.patients.models import PatientRecord
+from cnocare.records.reminders.service import clinic_summary
 from cnocare.reports.activity_chart import render_activity_chart
 from cnocare.reports.letters import LetterData, Letterhead, PatientIdentity, render_pdf
 from cnocare.security import policy
@@ -220,7 +221,7 @@ def worklist(request: Request, user: User, db: Db, centre: str = "", within_days
     within_days = max(0, min(within_days, 365))
     today = _today()
     horizon = today + dt.timedelta(days=within_days)
-    rows = []
+    rows, seen = [], {}
     # Only active patients: a discharged, transferred or deceased patient is never due for follow-up.
     active = db.query(PatientRecord).filter(PatientRecord.voided_at.is_(None), PatientRecord.status == "active")
     for record in active.order_by(PatientRecord.name):
@@ -230,11 +231,15 @@ def worklist(request: Request, user: User, db: Db, centre: str = "", within_days
             visible_patient(db, user, record.id, "record:read")
         except (policy.Forbidden, policy.NotFound):  # not this user's patient: left out, never shown
             continue
+        seen[record.id] = record
         for item in followup.schedule(_case(db, record.id), today):
             if kind and item.kind != kind:
                 continue
             if item.status == "overdue" or (item.due_from is not None and item.due_from <= horizon):
                 rows.append((record, item))
     rows.sort(key=lambda r: (r[1].status != "overdue", r[1].due_by or dt.date.max))
+    # The families' diary reminders that went unanswered lately: counts only, the diary stays on its pages.
+    diaries = sorted(((seen[s.patient_id], s) for s in clinic_summary(db_session=db, patient_ids=list(seen))
+                      if s.needs_attention), key=lambda r: r[0].name)
     return page(request, "worklist.html", {"rows": rows, "centre": centre, "within_days": within_days,
-                                           "kind": kind, "today": today})
+                                           "kind": kind, "today": today, "diaries": diaries})
