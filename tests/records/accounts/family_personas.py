@@ -1,17 +1,20 @@
 """A small clinic for the family-access tests: a centre, a clinician and a nurse there, a clinician
-elsewhere, and cheap password hashing."""
+elsewhere, and cheap password hashing; the ``factory``/``db``/``clinic`` fixtures the tests import."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.records.accounts.models import User
 from cnocare.records.accounts.service import create_user, principal_for
 from cnocare.records.centres.service import create_centre
+from cnocare.records.db import make_engine, session_factory, upgrade
 from cnocare.records.patients.service import create_patient
 from cnocare.security.policy import Principal
 from cnocare.security.settings import SecuritySettings
@@ -58,3 +61,26 @@ def child(db: Session, centre_id: int, name: str = "Maya Lind") -> str:
 def me(db: Session, user: User) -> Principal:
     """The account's principal as a request would load it now."""
     return principal_for(db_session=db, user=user)
+
+
+@pytest.fixture(scope="module")
+def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def db(factory: sessionmaker[Session]) -> Iterator[Session]:
+    session = factory()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.fixture
+def clinic(db: Session) -> FamilyClinic:
+    return family_clinic(db)

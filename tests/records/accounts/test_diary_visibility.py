@@ -3,43 +3,17 @@ parents only while they may see it; who may change that follows the site's polic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy.orm import Session, sessionmaker
-from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, family_clinic, me, unique
+from sqlalchemy.orm import Session
+from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, me, unique
 
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.models import User
-from cnocare.records.db import make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordValidationError
 from cnocare.security.policy import Forbidden, NotFound
 from cnocare.security.settings import SecuritySettings
-
-
-@pytest.fixture(scope="module")
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def db(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-
-
-@pytest.fixture
-def clinic(db: Session) -> FamilyClinic:
-    return family_clinic(db)
 
 
 def _account(db: Session, clinic: FamilyClinic, patient_id: str, relationship: str) -> User:

@@ -4,43 +4,18 @@ access when the clinic removes it."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, sessionmaker
-from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, family_clinic, me, unique
+from sqlalchemy.orm import Session
+from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, me, unique
 
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.invitations import InvitationUnusable
 from cnocare.records.accounts.models import FamilyInvitation, FamilyLink, User
 from cnocare.records.audit.models import AuditEvent
-from cnocare.records.db import make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordValidationError
 from cnocare.security.policy import Forbidden, NotFound
-
-
-@pytest.fixture(scope="module")
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def db(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()  # type: ignore[operator]
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-
-
-@pytest.fixture
-def clinic(db: Session) -> FamilyClinic:
-    return family_clinic(db)
 
 
 def _invite(db: Session, clinic: FamilyClinic, patient_id: str, relationship: str = "parent",

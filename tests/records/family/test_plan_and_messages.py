@@ -4,12 +4,11 @@ each open only to the care team or to a family account linked to the child now."
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, family_clinic, me, unique
+from sqlalchemy.orm import Session
+from tests.records.accounts.family_personas import FAST, PASSWORD, FamilyClinic, child, me, unique
 
 from cnocare.knowledge.education import learn_url
 from cnocare.knowledge.medicines import medicine
@@ -17,7 +16,6 @@ from cnocare.records import writes
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.models import User
 from cnocare.records.audit.models import AuditEvent
-from cnocare.records.db import make_engine, session_factory, upgrade
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import messages
 from cnocare.records.family.plan import family_plan
@@ -27,28 +25,6 @@ from cnocare.security.policy import Forbidden, NotFound
 
 TODAY = dt.date(2026, 6, 1)
 
-
-@pytest.fixture(scope="module")
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def db(factory: sessionmaker[Session]) -> Iterator[Session]:
-    session = factory()
-    try:
-        yield session
-    finally:
-        session.rollback()
-        session.close()
-
-
-@pytest.fixture
-def clinic(db: Session) -> FamilyClinic:
-    return family_clinic(db)
 
 
 def _parent(db: Session, clinic: FamilyClinic, patient_id: str) -> User:
