@@ -31,7 +31,7 @@ from cnocare.web.api import research as api_research
 from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
-from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, RequestSessionMiddleware, WebContext
 from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
@@ -75,6 +75,8 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     audit_listener.install()
     app.add_middleware(ForcePasswordChangeMiddleware)
     app.add_middleware(AuditContextMiddleware)
+    # Outside the audit context: the request's one session is closed only after its reads are recorded.
+    app.add_middleware(RequestSessionMiddleware)
     # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
     # carry the security headers too.
     install_security_headers(app)

@@ -4,9 +4,10 @@
 security layer has identified them) for every request and clears it afterwards; the records-layer write
 listener (``cnocare.records.audit.listener``) reads it. Reads are noted during the request by
 ``note_read`` (``web.services.visible_patient`` calls it for every patient-data access) and written,
-one event per patient per request, in their own transaction *before* the response starts: if the read
-cannot be recorded, the data is not sent. The patient list is recorded once per request with its
-filters (never the search text, which is often a name).
+one event per patient per request, and committed *before* the response starts: if the read cannot be
+recorded, the data is not sent. They go through the request's own session (``web.context``), so after a
+route that only read they join its transaction and their commit ends it. The patient list is recorded
+once per request with its filters (never the search text, which is often a name).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cnocare.records.audit.listener import _CURRENT, AuditContext, audit_context, current_context
 from cnocare.records.audit.service import record_event
 from cnocare.security.http import client_origin
+from cnocare.web.context import request_session
 
 __all__ = ["AuditContext", "AuditContextMiddleware", "audit_context", "current_context", "note_read"]
 
@@ -144,25 +146,25 @@ class AuditContextMiddleware:
         principal = context.principal
         params = scope.get("path_params") or {}
         where = f"{scope.get('method')} {template or scope.get('path')}"
-        app = scope["app"]
-        with app.state.web.sessions() as db:
-            for outcome, noted in (("success", context.reads), ("denied", context.denied)):
-                for patient_id, parts in noted.items():
-                    record_event(db_session=db, action="read", outcome=outcome, principal=principal,
-                                 record_type="patient", record_id=patient_id, patient_id=patient_id,
-                                 fields=_parts(parts, template, params), ip=context.ip,
-                                 user_agent=context.user_agent,
-                                 detail=where if outcome == "success" else f"{where}: not in this user's scope")
-            if list_read:
-                shown = sum(1 for parts in context.reads.values() if LISTED in parts)
-                record_event(db_session=db, action="read", principal=principal, record_type="patient_list",
-                             ip=context.ip, user_agent=context.user_agent,
-                             detail=f"{where}; {list_filters(scope.get('query_string', b''))}; {shown} shown")
-            if refused:  # the role, a token's scopes or a missing CSRF token refused the request
-                record_event(db_session=db, action=_action_of(scope), outcome="denied", principal=principal,
-                             record_type="route", record_id=template[:64] or None, ip=context.ip,
-                             user_agent=context.user_agent, detail=f"{where}: refused (403)")
-            db.commit()
+        # The request's own session: after a route that only read, these rows commit its transaction.
+        db = request_session(scope)
+        for outcome, noted in (("success", context.reads), ("denied", context.denied)):
+            for patient_id, parts in noted.items():
+                record_event(db_session=db, action="read", outcome=outcome, principal=principal,
+                             record_type="patient", record_id=patient_id, patient_id=patient_id,
+                             fields=_parts(parts, template, params), ip=context.ip,
+                             user_agent=context.user_agent,
+                             detail=where if outcome == "success" else f"{where}: not in this user's scope")
+        if list_read:
+            shown = sum(1 for parts in context.reads.values() if LISTED in parts)
+            record_event(db_session=db, action="read", principal=principal, record_type="patient_list",
+                         ip=context.ip, user_agent=context.user_agent,
+                         detail=f"{where}; {list_filters(scope.get('query_string', b''))}; {shown} shown")
+        if refused:  # the role, a token's scopes or a missing CSRF token refused the request
+            record_event(db_session=db, action=_action_of(scope), outcome="denied", principal=principal,
+                         record_type="route", record_id=template[:64] or None, ip=context.ip,
+                         user_agent=context.user_agent, detail=f"{where}: refused (403)")
+        db.commit()
 
 
 def _action_of(scope: Scope) -> str:
