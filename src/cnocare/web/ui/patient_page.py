@@ -19,8 +19,8 @@ from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.auth import caller, csrf_token
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
-from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
-from cnocare.web.services import visible_patient
+from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of, with_data_version
+from cnocare.web.services import visible_patient, visible_patient_with
 from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline, voided_records
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.flash import read_flash
@@ -141,10 +141,11 @@ def render_cached_page(request: Request, context: dict[str, Any]) -> str:
     return html
 
 
-def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
+def plain_view(request: Request, db: Any, patient: PatientRead, row: Any) -> HTMLResponse:
     """The page as the last write left it: parts drawn once per data version (shared by all viewers), the
-    page rendered once per version and viewer, this request's CSRF token filled in."""
-    version, centre = data_version(db, patient.id, patient.row_version, patient.centre_id)
+    page rendered once per version and viewer, this request's CSRF token filled in. ``row``: the patient's
+    row read ``with_data_version``."""
+    version, centre = data_version(row, patient.row_version)
     caches = page_cache_of(request.app.state)
     # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
     parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
@@ -160,10 +161,11 @@ def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
-    patient = visible_patient(db, user, patient_id, "record:read")
     day = _parse_day(as_of)
+    patient, row = visible_patient_with(db, user, patient_id, "record:read",
+                                        extend=with_data_version if day is None else None)
     if day is None:
-        return plain_view(request, db, patient)
+        return plain_view(request, db, patient, row)
     # "As of" views are rare and each date differs: drawn every time, never cached.
     snapshot = stored_as_of(db, patient.id, day)
     context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
