@@ -87,10 +87,16 @@ def chain_events(connection: Connection, event_ids: Iterable[int], *, key: bytes
     if not ids:
         return head(connection)[0]
     _lock(connection)
-    seq, prev = head(connection)
-    table = AuditEvent.__table__
+    # The head and the events as stored, in one statement after the lock (so it sees every chain link
+    # committed before the lock was granted).
+    table, latest = AuditEvent.__table__, select(AuditChainLink).order_by(AuditChainLink.seq.desc()).limit(1)
     rows = [dict(r._mapping) for r in connection.execute(
-        select(*(table.c[name] for name in CONTENT_COLUMNS)).where(table.c.id.in_(ids)).order_by(table.c.id))]
+        select(latest.with_only_columns(AuditChainLink.seq).scalar_subquery().label("head_seq"),
+               latest.with_only_columns(AuditChainLink.hash).scalar_subquery().label("head_hash"),
+               *(table.c[name] for name in CONTENT_COLUMNS)).where(table.c.id.in_(ids)).order_by(table.c.id))]
+    if not rows:  # every event was rolled back with a savepoint
+        return head(connection)[0]
+    seq, prev = int(rows[0]["head_seq"] or 0), str(rows[0]["head_hash"] or GENESIS)
     links = []
     for row in rows:  # events rolled back with a savepoint are simply absent here
         seq += 1
