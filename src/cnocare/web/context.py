@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cnocare.knowledge.formulary import Formulary
 from cnocare.knowledge.site_definitions import PedCnoDefinition, RaiGrading
+from cnocare.records.audit.chain import AT_COMMIT
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -61,7 +62,9 @@ def request_session(scope: Scope) -> Session:
     session: Session | None = state.get(REQUEST_SESSION)
     if session is None:
         web: WebContext = scope["app"].state.web
-        session = state[REQUEST_SESSION] = web.sessions(bind=web.engine.connect())
+        # The audit middleware's reads of this request join the session's commits (web.audit.ReadsAtCommit).
+        at_commit = {AT_COMMIT: state[AT_COMMIT]} if AT_COMMIT in state else {}
+        session = state[REQUEST_SESSION] = web.sessions(bind=web.engine.connect(), info=at_commit)
     return session
 
 

@@ -19,7 +19,7 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, event, insert, select, text
 from sqlalchemy.orm import Session
@@ -137,7 +137,24 @@ def _settings() -> Any:
 
 # --- chaining at commit -------------------------------------------------------------------------------
 
+AT_COMMIT = "cnocare_audit_at_commit"  # Session.info: events a session adds to each of its commits
+
+
+class EventsAtCommit(Protocol):
+    """Audit events that join whichever transaction of one session commits next (the web request's reads,
+    which then commit with the request's write), told whether that commit went through."""
+
+    def record(self, session: Session) -> None: ...
+
+    def committed(self) -> None: ...
+
+    def rolled_back(self) -> None: ...
+
+
 def _before_commit(session: Session) -> None:
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.record(session)  # before the chain is linked, so they are linked with the rest
     if not session.info.get(PENDING_KEY):
         return
     session.flush()  # the transaction's last ordinary writes, before the chain lock is taken
@@ -145,8 +162,17 @@ def _before_commit(session: Session) -> None:
     chain_events(session.connection(), pending)
 
 
+def _after_commit(session: Session) -> None:
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.committed()
+
+
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(PENDING_KEY, None)
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.rolled_back()
 
 
 _installed = False
@@ -157,6 +183,7 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _forget)
         _installed = True
 
