@@ -6,9 +6,10 @@ listener (``cnocare.records.audit.listener``) reads it. Reads are noted during t
 ``note_read`` (``web.services.visible_patient`` calls it for every patient-data access) and written,
 one event per patient per request, and committed *before* the response starts: if the read cannot be
 recorded, the data is not sent. They go through the request's own session (``web.context``): a route that
-writes commits the reads noted before its commit with its write (``ReadsAtCommit``), and after a route that
-only read they join its transaction and their commit ends it. The patient list is recorded
-once per request with its filters (never the search text, which is often a name).
+writes commits the reads noted so far with its write (``ReadsAtCommit``; a patient read again after that
+commit gets an event of its own), and after a route that only read they join its transaction and their
+commit ends it. The patient list is recorded once per request with its filters (never the search text,
+which is often a name).
 """
 
 from __future__ import annotations
