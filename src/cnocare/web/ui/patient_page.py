@@ -147,13 +147,17 @@ def plain_view(request: Request, db: Any, patient: PatientRead, row: Any) -> HTM
     row read ``with_data_version``."""
     version, centre = data_version(row, patient.row_version)
     caches = page_cache_of(request.app.state)
-    # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
-    parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+
+    def context() -> dict[str, Any]:
+        # The parts, built on a miss only and then at most once per data version: a plain view never
+        # re-assesses. Unpacked only when the page is rendered (a rendered page found needs none of them).
+        parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+        return page_context(patient, centre, parts, None, None)
+
     if read_flash(request) is not None:  # right after a write: the message belongs to this response only
-        return page(request, PAGE, page_context(patient, centre, parts, None, None))
+        return page(request, PAGE, context())
     viewer = (version, centre, dt.date.today(), caller(request))
-    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(
-        request, page_context(patient, centre, parts, None, None)))
+    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(request, context()))
     response = HTMLResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)))
     response.headers["Cache-Control"] = "no-store"  # as render.page: patient data is never kept by browsers
     return response
