@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy import Connection, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from cnocare.records.audit.models import AuditChainLink, AuditCheckpoint, AuditEvent
@@ -80,6 +80,18 @@ def _lock(connection: Connection) -> None:
     # SQLite: this transaction already holds the database's single write lock (it wrote the events).
 
 
+def _head_and_events() -> Any:
+    """The chain's head, and the content of the events to link as stored, in one statement."""
+    table, latest = AuditEvent.__table__, select(AuditChainLink).order_by(AuditChainLink.seq.desc()).limit(1)
+    return (select(latest.with_only_columns(AuditChainLink.seq).scalar_subquery().label("head_seq"),
+                   latest.with_only_columns(AuditChainLink.hash).scalar_subquery().label("head_hash"),
+                   *(table.c[name] for name in CONTENT_COLUMNS))
+            .where(table.c.id.in_(bindparam("ids", expanding=True))).order_by(table.c.id))
+
+
+HEAD_AND_EVENTS = _head_and_events()  # built once: every commit that wrote an event runs it
+
+
 def chain_events(connection: Connection, event_ids: Iterable[int], *, key: bytes | None = None,
                  checkpoint_every: int | None = None) -> int:
     """Link the given (this transaction's) events after the current head; returns the new head's seq."""
@@ -87,13 +99,8 @@ def chain_events(connection: Connection, event_ids: Iterable[int], *, key: bytes
     if not ids:
         return head(connection)[0]
     _lock(connection)
-    # The head and the events as stored, in one statement after the lock (so it sees every chain link
-    # committed before the lock was granted).
-    table, latest = AuditEvent.__table__, select(AuditChainLink).order_by(AuditChainLink.seq.desc()).limit(1)
-    rows = [dict(r._mapping) for r in connection.execute(
-        select(latest.with_only_columns(AuditChainLink.seq).scalar_subquery().label("head_seq"),
-               latest.with_only_columns(AuditChainLink.hash).scalar_subquery().label("head_hash"),
-               *(table.c[name] for name in CONTENT_COLUMNS)).where(table.c.id.in_(ids)).order_by(table.c.id))]
+    # After the lock, so it sees every chain link committed before the lock was granted.
+    rows = [dict(r._mapping) for r in connection.execute(HEAD_AND_EVENTS, {"ids": ids})]
     if not rows:  # every event was rolled back with a savepoint
         return head(connection)[0]
     seq, prev = int(rows[0]["head_seq"] or 0), str(rows[0]["head_hash"] or GENESIS)
