@@ -6,10 +6,11 @@ Routes never call a records service directly for patient data: they come through
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from cnocare.records import versioned
@@ -44,10 +45,7 @@ def visible_patient_with(db: Session, user: WebUser, patient_id: str, action: st
     policy.require(principal(user), action)
     # One lookup narrowed to what the caller may see: a hidden patient is never loaded, so it costs
     # exactly what an absent one costs, and both refusals are audited alike (same work, same words).
-    query = policy.scope_patient_query(select(PatientRecord).where(PatientRecord.id == str(patient_id)[:64]),
-                                       principal(user), patient_id=PatientRecord.id,
-                                       centre_id=PatientRecord.centre_id, action=action)
-    row = db.execute(extend(query) if extend is not None else query).first()
+    row = db.execute(_visible_query(principal(user), action, extend), {"patient_id": str(patient_id)[:64]}).first()
     if row is None:
         _audit_read(db, user, patient_id, action, part, denied=True)
         raise policy.NotFound("patient not found")
@@ -68,6 +66,17 @@ def visible_patient_with(db: Session, user: WebUser, patient_id: str, action: st
 
 
 PATIENTS_READ = "cnocare_patients_read"  # Session.info: patient rows this session has let through
+
+
+@functools.lru_cache(maxsize=1024)
+def _visible_query(who: policy.Principal, action: str,
+                   extend: Callable[[Select[Any]], Select[Any]] | None) -> Select[Any]:
+    """The patient by id, narrowed to what ``who`` may see for ``action``: made once per caller, action and
+    extension (making a statement and its cache key costs more than running it)."""
+    query = policy.scope_patient_query(select(PatientRecord).where(PatientRecord.id == bindparam("patient_id")),
+                                       who, patient_id=PatientRecord.id, centre_id=PatientRecord.centre_id,
+                                       action=action)
+    return extend(query) if extend is not None else query
 
 
 def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: str | None,
