@@ -189,8 +189,12 @@ async def _user(base: str, paths: Any, deadline: float, times: list[float], erro
                 sign_in: bool) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
         if sign_in:
-            token = csrf_of((await client.get("/login")).text)
-            await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
+            try:
+                token = csrf_of((await client.get("/login")).text)
+                await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD,
+                                                  "csrf_token": token})
+            except httpx.HTTPError:  # counted, not fatal: this user's pages then count as errors too
+                errors.append(1)
         while time.perf_counter() < deadline:
             path = paths()
             if path is None:  # a bounded phase (the warm-up) ran out of pages to ask for
