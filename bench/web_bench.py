@@ -189,8 +189,12 @@ async def _user(base: str, paths: Any, deadline: float, times: list[float], erro
                 sign_in: bool) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=30.0) as client:
         if sign_in:
-            token = csrf_of((await client.get("/login")).text)
-            await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD, "csrf_token": token})
+            try:
+                token = csrf_of((await client.get("/login")).text)
+                await client.post("/login", data={"username": "bench", "password": BENCH_PASSWORD,
+                                                  "csrf_token": token})
+            except httpx.HTTPError:  # counted, not fatal: this user's pages then count as errors too
+                errors.append(1)
         while time.perf_counter() < deadline:
             path = paths()
             if path is None:  # a bounded phase (the warm-up) ran out of pages to ask for
@@ -220,13 +224,15 @@ WARM_PASSES = 6
 
 
 def load_test(url: str, patient_ids: list[str], users: int, duration: float, port: int, workers: int,
-              load_patients: int, warmup: float) -> dict[str, Any]:
+              load_patients: int, warmup: float, work_dir: Path) -> dict[str, Any]:
     """``cnocare serve --workers N`` on loopback; ``users`` signed-in users ask for patient pages of
     ``load_patients`` patients drawn from the whole cohort, after a warm-up that is not counted (every
     page asked for WARM_PASSES times, at most ``warmup`` seconds: the first views, which draw the pages),
     then the bare /healthz of the same server for the same time."""
+    # The server's own data folder is the work folder (its development keys are written there, and the folder
+    # is made private): never a shared one such as /tmp, which would be closed to every other user.
     env = {**os.environ, **SERVER_ENV, "CNOCARE_DATABASE_URL": url, "CNOCARE_MIGRATE": "false",
-           "CNOCARE_DATA_DIR": str(Path(url.removeprefix("sqlite:///")).parent) if url.startswith("sqlite") else "/tmp"}
+           "CNOCARE_DATA_DIR": str(work_dir)}
     command = [str(Path(sys.executable).parent / "cnocare"), "serve", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
@@ -301,7 +307,7 @@ def main() -> None:
         if not args.no_load:
             print(f"[{kind}] load test: {args.users} users x {args.duration:g} s, then /healthz", file=sys.stderr)
             entry["load"] = load_test(url, patient_ids, args.users, args.duration, args.port, args.workers,
-                                      args.load_patients, args.warmup)
+                                      args.load_patients, args.warmup, args.work_dir)
         results[kind] = entry
     results["machine_after"] = machine()
     text_out = json.dumps(results, indent=2)

@@ -120,3 +120,59 @@ def test_api_reads_by_token_are_recorded_as_token_reads(ada: TestClient, clinic:
     read = events(clinic, patient_id=patient_id, action="read")[-1]
     assert read.via_token and read.username == "ada" and read.fields == ["labs"]
     assert read.detail == "GET /api/v1/patients/{patient_id}/labs"
+
+
+def post_crp(client: TestClient, clinic: Clinic, patient_id: str, day: str) -> tuple[int, list[AuditEvent]]:
+    """A CRP saved from its form, and the audit rows of the save alone (the form's own read comes before)."""
+    url = f"/patients/{patient_id}/labs/new"
+    token = csrf_of(client.get(url + "?test=crp").text)
+    before = len(events(clinic, patient_id=patient_id))
+    response = client.post(url, data={"csrf_token": token, "test": "crp", "date": day, "value": "12",
+                                      "unit": "mg/L"}, follow_redirects=False)
+    return response.status_code, events(clinic, patient_id=patient_id)[before:]
+
+
+def test_a_save_records_the_read_that_led_to_it_once_with_the_write(ada: TestClient, clinic: Clinic) -> None:
+    patient_id = new_patient(ada, clinic)
+    status, saved = post_crp(ada, clinic, patient_id, "2024-04-01")
+    assert status == 303
+    assert [(e.action, e.record_type) for e in saved] == [("create", "lab_results"), ("read", "patient")]
+    assert saved[1].fields == ["labs"] and saved[1].detail == "POST /patients/{patient_id}/{slug}/new"
+    assert saved[1].username == "ada"
+
+
+def test_a_refused_save_still_records_the_read(ada: TestClient, clinic: Clinic) -> None:
+    patient_id = new_patient(ada, clinic, date_of_birth="2014-05-02")
+    status, refused = post_crp(ada, clinic, patient_id, "2010-01-01")  # before birth: rolled back
+    assert status == 422
+    assert [(e.action, e.fields, e.outcome) for e in refused] == [("read", ["labs"], "success")]
+
+
+def test_reads_given_to_a_commit_that_fails_are_recorded_by_the_next(clinic: Clinic) -> None:
+    from sqlalchemy import event
+
+    from cnocare.records.audit.chain import AT_COMMIT
+    from cnocare.records.audit.listener import AuditContext
+    from cnocare.web.audit import ReadsAtCommit
+
+    patient_id = "patient-of-a-failed-commit"
+    context = AuditContext(reads={patient_id: {"labs"}})
+    reads = ReadsAtCommit({"type": "http", "method": "POST", "path": f"/patients/{patient_id}/labs/new",
+                           "path_params": {"patient_id": patient_id, "slug": "labs"}}, context)
+
+    def refuse(*_args: Any) -> None:
+        raise RuntimeError("the commit fails after the reads were recorded into it")
+
+    with clinic.app.state.web.sessions(info={AT_COMMIT: reads}) as db:
+        event.listen(db, "before_commit", refuse)  # runs after the audit's own hook has recorded the reads
+        try:
+            db.commit()
+        except RuntimeError:
+            db.rollback()
+        assert events(clinic, patient_id=patient_id) == []
+        assert context.reads == {patient_id: {"labs"}}  # noted again, not lost
+        event.remove(db, "before_commit", refuse)
+        db.commit()
+    (read,) = events(clinic, patient_id=patient_id)
+    assert (read.action, read.fields, read.detail) == ("read", ["labs"], "POST /patients/{patient_id}/{slug}/new")
+    assert context.reads == {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
-from tests.web.conftest import PASSWORD, Clinic, csrf_of, sign_in
+from tests.web.conftest import PASSWORD, Clinic, csrf_of, new_patient, sign_in
 from tests.web.family.helpers import family_of
 
 from cnocare.records.accounts.service import create_user, find_by_username
@@ -72,3 +72,16 @@ def _user_id(clinic: Clinic, username: str) -> int:
         user = find_by_username(db_session=db, username=username)
         assert user is not None
         return int(user.id)
+
+
+def test_a_kept_patient_page_shows_a_notice_that_arrived_after_it_was_drawn(clinic: Clinic, ada: TestClient) -> None:
+    """The patient page is rendered once per data version and viewer and then served as kept: a notice left
+    for the viewer since (no record written) must still show in its navigation."""
+    patient_id = new_patient(ada, clinic, name="Kept Page")
+    ada.get(f"/patients/{patient_id}")  # the registration's flash
+    before = _count(ada.get(f"/patients/{patient_id}").text)
+    assert _count(ada.get(f"/patients/{patient_id}").text) == before  # served as kept
+    with transaction(clinic.app.state.web.sessions) as db:
+        add_notice(db_session=db, data={"user_id": _user_id(clinic, "ada"), "kind": "test", "text": "new",
+                                        "link": "/alerts"})
+    assert _count(ada.get(f"/patients/{patient_id}").text) == before + 1

@@ -82,7 +82,7 @@ def test_after_a_write_the_page_shows_it_and_equals_a_freshly_built_page(ada: Te
 
 def uncached_page(client: TestClient, patient_id: str) -> str:
     """The page as page.html renders it whole from freshly drawn parts, bypassing both caches."""
-    def fresh_view(request: Any, db: Any, patient: Any) -> Any:
+    def fresh_view(request: Any, db: Any, patient: Any, _row: Any) -> Any:
         parts = patient_page.page_parts(db, patient.id, None)
         centre = get_centre(db_session=db, centre_id=patient.centre_id)
         return page(request, "patients/page.html", patient_page.page_context(patient, centre, parts, None, None))

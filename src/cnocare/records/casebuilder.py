@@ -20,10 +20,10 @@ from cnocare.records.patients.models import PatientRecord
 
 
 def build_case(*, db_session: Session, patient_id: str, as_of: dt.date | None = None,
-               assessed_on: dt.date | None = None) -> Case:
+               assessed_on: dt.date | None = None, patient: PatientRecord | None = None) -> Case:
     """``assessed_on``: the day of the assessment, so durations (weeks of pain) run to it, not to the last
-    record."""
-    patient = db_session.get(PatientRecord, patient_id)
+    record. ``patient``: the patient's row when the caller has just read it (the refresh, under its lock)."""
+    patient = patient if patient is not None else db_session.get(PatientRecord, patient_id)
     if patient is None:
         raise RecordNotFoundError("patient", patient_id)
 

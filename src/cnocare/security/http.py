@@ -311,7 +311,8 @@ def principal_from_request(request: Request, *, db_session: Session,
         principal = principal_from_api_token(db_session=db_session, raw=bearer_token(request))
     else:
         loaded = load_session(db_session=db_session, raw_id=request.cookies.get(SESSION_COOKIE), settings=settings)
-        principal = principal_for(db_session=db_session, user=loaded[1]) if loaded else None
+        principal = (principal_for(db_session=db_session, user=loaded.user,
+                                   links=(loaded.centre_ids, loaded.patient_ids)) if loaded else None)
     request.state.principal = principal
     return principal
 

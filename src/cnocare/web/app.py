@@ -34,12 +34,11 @@ from cnocare.web.api import research as api_research
 from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
-from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, WebContext
+from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, RequestSessionMiddleware, WebContext
 from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
-from cnocare.web.ui.alerts import open_alert_count
-from cnocare.web.ui.notices import unread_notice_count
+from cnocare.web.ui.navigation import nav_counts
 from cnocare.web.ui.render import error_page
 
 # The web app reads the platform's one settings object; the old name stays for callers that use it.
@@ -80,8 +79,7 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
                   "signed-in user or a bearer API token.")
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["choice_label"] = lambda v: str(v).replace("_", " ")
-    templates.env.globals["open_alert_count"] = open_alert_count
-    templates.env.globals["unread_notice_count"] = unread_notice_count
+    templates.env.globals["nav_counts"] = nav_counts
     formulary = load_formulary(settings.formulary_path) if settings.formulary_path else None
     app.state.web = WebContext(
         engine=engine, sessions=session_factory(engine), templates=templates, database_url=url, formulary=formulary,
@@ -94,6 +92,8 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     audit_listener.install()
     app.add_middleware(ForcePasswordChangeMiddleware)
     app.add_middleware(AuditContextMiddleware)
+    # Outside the audit context: the request's one session is closed only after its reads are recorded.
+    app.add_middleware(RequestSessionMiddleware)
     # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
     # carry the security headers too.
     install_security_headers(app)

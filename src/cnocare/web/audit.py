@@ -4,9 +4,12 @@
 security layer has identified them) for every request and clears it afterwards; the records-layer write
 listener (``cnocare.records.audit.listener``) reads it. Reads are noted during the request by
 ``note_read`` (``web.services.visible_patient`` calls it for every patient-data access) and written,
-one event per patient per request, in their own transaction *before* the response starts: if the read
-cannot be recorded, the data is not sent. The patient list is recorded once per request with its
-filters (never the search text, which is often a name).
+one event per patient per request, and committed *before* the response starts: if the read cannot be
+recorded, the data is not sent. They go through the request's own session (``web.context``): a route that
+writes commits the reads noted so far with its write (``ReadsAtCommit``; a patient read again after that
+commit gets an event of its own), and after a route that only read they join its transaction and their
+commit ends it. The patient list is recorded once per request with its filters (never the search text,
+which is often a name).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import anyio
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cnocare.records.audit.chain import AT_COMMIT
 from cnocare.records.audit.listener import _CURRENT, AuditContext, audit_context, current_context
 from cnocare.records.audit.service import record_event
 from cnocare.security.http import client_origin
+from cnocare.web.context import request_session
 
 __all__ = ["AuditContext", "AuditContextMiddleware", "audit_context", "current_context", "note_read"]
 
@@ -103,6 +109,7 @@ class AuditContextMiddleware:
         state = scope.setdefault("state", {})
         context = AuditContext(actor="web", ip=ip, user_agent=agent,
                                principal_source=lambda: state.get("principal"))
+        state[AT_COMMIT] = ReadsAtCommit(scope, context)  # joins the request's session (web.context)
         token = _CURRENT.set(context)
         written = False
 
@@ -136,33 +143,65 @@ class AuditContextMiddleware:
 
     @staticmethod
     def _write(scope: Scope, context: AuditContext, status: int) -> None:
+        reads: ReadsAtCommit = scope["state"][AT_COMMIT]
         template = route_template(scope)
         list_read = (scope.get("method") == "GET" and template in PATIENT_LIST_ROUTES and status == 200)
-        refused = status == 403 and not context.denied
+        refused = status == 403 and not (context.denied or reads.denied_recorded)
         if not (context.reads or context.denied or list_read or refused):
             return
         principal = context.principal
+        where = f"{scope.get('method')} {template or scope.get('path')}"
+        # The request's own session: after a route that only read, these rows commit its transaction.
+        db = request_session(scope)
+        shown = sum(1 for parts in context.reads.values() if LISTED in parts)
+        reads.record(db)
+        if list_read:
+            record_event(db_session=db, action="read", principal=principal, record_type="patient_list",
+                         ip=context.ip, user_agent=context.user_agent,
+                         detail=f"{where}; {list_filters(scope.get('query_string', b''))}; {shown} shown")
+        if refused:  # the role, a token's scopes or a missing CSRF token refused the request
+            record_event(db_session=db, action=_action_of(scope), outcome="denied", principal=principal,
+                         record_type="route", record_id=template[:64] or None, ip=context.ip,
+                         user_agent=context.user_agent, detail=f"{where}: refused (403)")
+        db.commit()
+
+
+class ReadsAtCommit:
+    """The reads noted so far in a request, recorded into each commit of the request's session (and, last,
+    by the middleware as the response starts): a write commits together with the reads that led to it, in
+    one transaction. Reads of a commit that rolled back are noted again, to be recorded with the next."""
+
+    def __init__(self, scope: Scope, context: AuditContext) -> None:
+        self.scope, self.context = scope, context
+        self.in_flight: list[tuple[str, str, set[str]]] = []
+        self.denied_recorded = False
+
+    def record(self, session: Session) -> None:
+        context, scope = self.context, self.scope
+        if not (context.reads or context.denied):
+            return
+        template = route_template(scope)
         params = scope.get("path_params") or {}
         where = f"{scope.get('method')} {template or scope.get('path')}"
-        app = scope["app"]
-        with app.state.web.sessions() as db:
-            for outcome, noted in (("success", context.reads), ("denied", context.denied)):
-                for patient_id, parts in noted.items():
-                    record_event(db_session=db, action="read", outcome=outcome, principal=principal,
-                                 record_type="patient", record_id=patient_id, patient_id=patient_id,
-                                 fields=_parts(parts, template, params), ip=context.ip,
-                                 user_agent=context.user_agent,
-                                 detail=where if outcome == "success" else f"{where}: not in this user's scope")
-            if list_read:
-                shown = sum(1 for parts in context.reads.values() if LISTED in parts)
-                record_event(db_session=db, action="read", principal=principal, record_type="patient_list",
-                             ip=context.ip, user_agent=context.user_agent,
-                             detail=f"{where}; {list_filters(scope.get('query_string', b''))}; {shown} shown")
-            if refused:  # the role, a token's scopes or a missing CSRF token refused the request
-                record_event(db_session=db, action=_action_of(scope), outcome="denied", principal=principal,
-                             record_type="route", record_id=template[:64] or None, ip=context.ip,
-                             user_agent=context.user_agent, detail=f"{where}: refused (403)")
-            db.commit()
+        for outcome, noted in (("success", context.reads), ("denied", context.denied)):
+            for patient_id, parts in noted.items():
+                record_event(db_session=session, action="read", outcome=outcome, principal=context.principal,
+                             record_type="patient", record_id=patient_id, patient_id=patient_id,
+                             fields=_parts(parts, template, params), ip=context.ip,
+                             user_agent=context.user_agent,
+                             detail=where if outcome == "success" else f"{where}: not in this user's scope")
+                self.in_flight.append((outcome, patient_id, parts))
+        context.reads, context.denied = {}, {}
+
+    def committed(self) -> None:
+        self.denied_recorded = self.denied_recorded or any(o == "denied" for o, _, _ in self.in_flight)
+        self.in_flight.clear()
+
+    def rolled_back(self) -> None:
+        for outcome, patient_id, parts in self.in_flight:
+            noted = self.context.reads if outcome == "success" else self.context.denied
+            noted.setdefault(patient_id, set()).update(parts)
+        self.in_flight.clear()
 
 
 def _action_of(scope: Scope) -> str:

@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from cnocare.security import http as security_http
 from cnocare.security.policy import Principal
 from cnocare.security.tokens import constant_time_equal, keyed_digest
+from cnocare.web.context import request_session
 
 CSRF_FIELD = security_http.CSRF_FIELD
 CSRF_HEADER = security_http.CSRF_HEADER
@@ -47,12 +48,11 @@ class LoginRequired(Exception):
 
 
 def caller(request: Request) -> WebUser | None:
-    """The caller of this request (looked up once per request)."""
+    """The caller of this request (looked up once per request, in the request's own session)."""
     if "caller" in request.state._state:
         found: WebUser | None = request.state.caller
         return found
-    with request.app.state.web.sessions() as db:
-        principal = security_http.principal_from_request(request, db_session=db)
+    principal = security_http.principal_from_request(request, db_session=request_session(request.scope))
     user = WebUser(principal) if principal is not None else None
     request.state.caller = user
     return user

@@ -5,7 +5,8 @@ refreshed, and a skeleton map, trend charts and timeline drawn from the same rec
 most of the page's cost (a Case rebuild, two skeleton maps, three charts), so they are kept here, keyed
 by the patient and a version read from the database on every view (``data_version``): any write through
 ``records.writes`` or ``patients.service`` ends in ``assessments.service.refresh``, which stamps the
-patient's summary row, so the next view in *any* worker process sees a new key and draws afresh.
+patient's summary row, so the next view in *any* worker process sees a new key and draws afresh. The
+version is read in the same statement as the patient's row (``with_data_version``).
 Nothing is shared between processes and nothing needs invalidating by hand: an old key is simply never
 asked for again and ages out of the LRU.
 
@@ -25,11 +26,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, Select
 
 from cnocare.records.centres.models import Centre
-from cnocare.records.patients.models import PatientSummary
+from cnocare.records.patients.models import PatientRecord, PatientSummary
 
 DEFAULT_MAX_BYTES = 128 * 1024 * 1024  # per process; ~20 KB a patient, so ~6,000 patients
 CONTENT_MAX_BYTES = 64 * 1024 * 1024  # rendered pages (~20 KB each compressed)
@@ -69,17 +69,22 @@ class PageParts:
     imaging_dates: tuple[dt.date, ...]
 
 
-def data_version(db_session: Session, patient_id: str, row_version: int,
-                 centre_id: int) -> tuple[DataVersion, CentreName]:
-    """A version that changes with every write to the patient: the demographics' ``row_version`` and the
-    summary row that every assessment refresh stamps (its time, and the snapshot it points at); with it,
-    in the same query, the centre's code and name.
+def with_data_version(patient_query: Select[Any]) -> Select[Any]:
+    """The patient's query, widened with what changes with every write to the patient: the summary row that
+    every assessment refresh stamps (its time, and the snapshot it points at); and the centre's code and name.
+    One statement, so the patient row, the version and the centre are read together (``data_version``).
 
     Read *before* the page's data, so whatever is cached under this key is at least as new as the key.
     """
-    row = db_session.execute(
-        select(Centre.code, Centre.name, PatientSummary.updated_at, PatientSummary.latest_snapshot_id)
-        .outerjoin(PatientSummary, PatientSummary.patient_id == patient_id).where(Centre.id == centre_id)).one()
+    return (patient_query.add_columns(Centre.code, Centre.name, PatientSummary.updated_at,
+                                      PatientSummary.latest_snapshot_id)
+            .join(Centre, Centre.id == PatientRecord.centre_id)
+            .outerjoin(PatientSummary, PatientSummary.patient_id == PatientRecord.id))
+
+
+def data_version(row: Row[Any], row_version: int) -> tuple[DataVersion, CentreName]:
+    """From a row of ``with_data_version``: a version that changes with every write to the patient (the
+    demographics' ``row_version`` and the summary's stamp), and the patient's centre."""
     # isoformat keeps microseconds: two refreshes of one patient are serialised and take far longer.
     stamp = row.updated_at.isoformat() if row.updated_at is not None else None
     return (row_version, stamp, row.latest_snapshot_id), CentreName(row.code, row.name)

@@ -6,14 +6,17 @@ Routes never call a records service directly for patient data: they come through
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from cnocare.records import versioned
 from cnocare.records.errors import RecordNotFoundError
+from cnocare.records.patients.models import PatientRecord
 from cnocare.records.patients.schemas import PatientRead
-from cnocare.records.patients.service import get_patient
 from cnocare.security import policy
 from cnocare.web.auth import WebUser
 from cnocare.web.kinds import RecordKind
@@ -28,19 +31,28 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
                     part: str | None = None) -> PatientRead:
     """The patient, if this user may do ``action`` on them; otherwise indistinguishable from absent.
     Every pass is an audited read of the patient (``part``: what was read; default from the route)."""
+    patient, _ = visible_patient_with(db, user, patient_id, action, part)
+    return patient
+
+
+def visible_patient_with(db: Session, user: WebUser, patient_id: str, action: str = "patient:read",
+                         part: str | None = None,
+                         extend: Callable[[Select[Any]], Select[Any]] | None = None) -> tuple[PatientRead, Row[Any]]:
+    """``visible_patient``, and the row of one query that ``extend`` may widen with what else the caller
+    needs beside the patient (the page: its data version and centre), read in the same statement."""
     # The role check comes first, so a role without the action gets 403 whether or not the id exists;
     # an absent, voided-for-writing or invisible patient all answer with the same words.
     policy.require(principal(user), action)
     # One lookup narrowed to what the caller may see: a hidden patient is never loaded, so it costs
     # exactly what an absent one costs, and both refusals are audited alike (same work, same words).
-    if not _visible_id(db, user, patient_id, action):
+    row = db.execute(_visible_query(principal(user), action, extend), {"patient_id": str(patient_id)[:64]}).first()
+    if row is None:
         _audit_read(db, user, patient_id, action, part, denied=True)
         raise policy.NotFound("patient not found")
-    try:
-        patient = get_patient(db_session=db, patient_id=patient_id)
-    except RecordNotFoundError:
-        _audit_read(db, user, patient_id, action, part, denied=True)
-        raise policy.NotFound("patient not found") from None
+    # The session's identity map holds rows weakly: kept for the session, this one serves the write path's
+    # own check (``require_active_patient``) and the Case builder without another SELECT of the patient.
+    db.info.setdefault(PATIENTS_READ, {})[row[0].id] = row[0]
+    patient = PatientRead.model_validate(row[0])
     if patient.voided_at is not None and action != "patient:read":
         _audit_read(db, user, patient.id, action, part, denied=True)
         raise policy.NotFound("patient not found")
@@ -50,18 +62,21 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
         _audit_read(db, user, patient.id, action, part, denied=True)
         raise
     _audit_read(db, user, patient.id, action, part)
-    return patient
+    return patient, row
 
 
-def _visible_id(db: Session, user: WebUser, patient_id: str, action: str) -> bool:
-    from sqlalchemy import select
+PATIENTS_READ = "cnocare_patients_read"  # Session.info: patient rows this session has let through
 
-    from cnocare.records.patients.models import PatientRecord
 
-    query = policy.scope_patient_query(select(PatientRecord.id).where(PatientRecord.id == str(patient_id)[:64]),
-                                       principal(user), patient_id=PatientRecord.id,
-                                       centre_id=PatientRecord.centre_id, action=action)
-    return db.scalar(query) is not None
+@functools.lru_cache(maxsize=1024)
+def _visible_query(who: policy.Principal, action: str,
+                   extend: Callable[[Select[Any]], Select[Any]] | None) -> Select[Any]:
+    """The patient by id, narrowed to what ``who`` may see for ``action``: made once per caller, action and
+    extension (making a statement and its cache key costs more than running it)."""
+    query = policy.scope_patient_query(select(PatientRecord).where(PatientRecord.id == bindparam("patient_id")),
+                                       who, patient_id=PatientRecord.id, centre_id=PatientRecord.centre_id,
+                                       action=action)
+    return extend(query) if extend is not None else query
 
 
 def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: str | None,

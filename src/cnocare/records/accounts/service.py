@@ -83,8 +83,10 @@ def to_read(*, db_session: Session, user: User) -> UserRead:
 
 
 def principal_for(*, db_session: Session, user: User, scopes: Iterable[str] | None = None,
-                  via_token: bool = False, token_id: int | None = None) -> Principal:
-    centres, patients = linked_ids(db_session=db_session, user_id=user.id)
+                  via_token: bool = False, token_id: int | None = None,
+                  links: tuple[list[Any], list[Any]] | None = None) -> Principal:
+    """``links``: the user's (centre ids, patient ids) when the caller has read them already."""
+    centres, patients = links if links is not None else linked_ids(db_session=db_session, user_id=user.id)
     return Principal(user_id=user.id, username=user.username, role=user.role,  # type: ignore[arg-type]
                      centre_ids=frozenset(centres), patient_ids=frozenset(patients),
                      scopes=frozenset(scopes) if scopes is not None else None, via_token=via_token,

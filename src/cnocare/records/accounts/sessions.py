@@ -7,11 +7,12 @@ without a request, a password change, or the account being deactivated.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, bindparam, cast, null, select, update
 from sqlalchemy.orm import Session
 
-from cnocare.records.accounts.models import User, UserSession
+from cnocare.records.accounts.models import User, UserSession, user_centres, user_patients
 from cnocare.records.audit.service import record_event
 from cnocare.records.clock import utcnow
 from cnocare.security.settings import SecuritySettings, get_settings
@@ -35,15 +36,44 @@ def start_session(*, db_session: Session, user: User, ip: str | None = None, use
     return raw
 
 
+class LiveSession(NamedTuple):
+    """A live session, its active user, and the centres and patients the user is linked to."""
+
+    session: UserSession
+    user: User
+    centre_ids: list[int]
+    patient_ids: list[str]
+
+
+def _signed_in_query() -> Any:
+    """The session by its id hash, its user, and each of the user's centres and patients as one row of a
+    subquery (user_id, centre_id or NULL, patient_id or NULL)."""
+    links = select(user_centres.c.user_id, user_centres.c.centre_id,
+                   cast(null(), String(64)).label("patient_id")).union_all(
+        select(user_patients.c.user_id, cast(null(), Integer), user_patients.c.patient_id)).subquery("links")
+    return (select(UserSession, User, links.c.centre_id, links.c.patient_id)
+            .join(User, User.id == UserSession.user_id).outerjoin(links, links.c.user_id == User.id)
+            .where(UserSession.id_hash == bindparam("id_hash")))
+
+
+# Built once: making the statement and its cache key costs more than running it (about 0.5 ms a request).
+SIGNED_IN = _signed_in_query()
+
+
 def load_session(*, db_session: Session, raw_id: str | None, allow_pending: bool = False,
-                 settings: SecuritySettings | None = None) -> tuple[UserSession, User] | None:
-    """The live session and its active user, or None (expired, idle, ended, unknown, user deactivated)."""
+                 settings: SecuritySettings | None = None) -> LiveSession | None:
+    """The live session and its active user, or None (expired, idle, ended, unknown, user deactivated).
+
+    One query reads the session, its user and the user's links (every request signed in by cookie asks)."""
     if not raw_id:
         return None
     settings = settings or get_settings()
-    row = db_session.get(UserSession, fingerprint(raw_id))
+    rows = db_session.execute(SIGNED_IN, {"id_hash": fingerprint(raw_id)}).all()
     now = utcnow()
-    if row is None or row.ended_at is not None or row.expires_at <= now:
+    if not rows:
+        return None
+    row, user = rows[0][0], rows[0][1]
+    if row.ended_at is not None or row.expires_at <= now:
         return None
     if row.last_seen_at + dt.timedelta(minutes=settings.session_idle_minutes) <= now:
         row.ended_at = now
@@ -51,13 +81,13 @@ def load_session(*, db_session: Session, raw_id: str | None, allow_pending: bool
         return None
     if row.second_factor_pending and not allow_pending:
         return None
-    user = db_session.get(User, row.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
         db_session.commit()
-    return row, user
+    return LiveSession(row, user, [r.centre_id for r in rows if r.centre_id is not None],
+                       [r.patient_id for r in rows if r.patient_id is not None])
 
 
 def complete_second_factor(*, db_session: Session, raw_id: str) -> str:

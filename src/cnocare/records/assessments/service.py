@@ -30,10 +30,12 @@ def refresh(*, db_session: Session, patient_id: str, actor: str) -> SnapshotRead
     """Assess the patient's current records; store a snapshot when the answer changed; update the summary."""
     # Serialise refreshes per patient: under READ COMMITTED two concurrent writes could otherwise each
     # assess without the other's row and the later summary would mix both. SQLite ignores FOR UPDATE
-    # (its writers are serialised already).
-    db_session.execute(select(PatientRecord.id).where(PatientRecord.id == patient_id).with_for_update(key_share=True))
+    # (its writers are serialised already). The row is read whole under the lock and replaces any copy the
+    # session holds: the Case below is built from the patient as of now, without reading the row again.
+    patient = db_session.scalars(select(PatientRecord).where(PatientRecord.id == patient_id)
+                                 .with_for_update(key_share=True).execution_options(populate_existing=True)).first()
     # Durations (weeks of bone pain) run to the day of the assessment, not to the last record.
-    case = build_case(db_session=db_session, patient_id=patient_id, assessed_on=utcnow().date())
+    case = build_case(db_session=db_session, patient_id=patient_id, assessed_on=utcnow().date(), patient=patient)
     assessment, engine = assess_to_json(case)
     digest = hashlib.sha256(json.dumps(assessment, sort_keys=True, default=str).encode()).hexdigest()
     latest = _latest(db_session, patient_id)

@@ -19,9 +19,9 @@ import hmac
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy import Connection, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from cnocare.records.audit.models import AuditChainLink, AuditCheckpoint, AuditEvent
@@ -80,6 +80,18 @@ def _lock(connection: Connection) -> None:
     # SQLite: this transaction already holds the database's single write lock (it wrote the events).
 
 
+def _head_and_events() -> Any:
+    """The chain's head, and the content of the events to link as stored, in one statement."""
+    table, latest = AuditEvent.__table__, select(AuditChainLink).order_by(AuditChainLink.seq.desc()).limit(1)
+    return (select(latest.with_only_columns(AuditChainLink.seq).scalar_subquery().label("head_seq"),
+                   latest.with_only_columns(AuditChainLink.hash).scalar_subquery().label("head_hash"),
+                   *(table.c[name] for name in CONTENT_COLUMNS))
+            .where(table.c.id.in_(bindparam("ids", expanding=True))).order_by(table.c.id))
+
+
+HEAD_AND_EVENTS = _head_and_events()  # built once: every commit that wrote an event runs it
+
+
 def chain_events(connection: Connection, event_ids: Iterable[int], *, key: bytes | None = None,
                  checkpoint_every: int | None = None) -> int:
     """Link the given (this transaction's) events after the current head; returns the new head's seq."""
@@ -87,10 +99,11 @@ def chain_events(connection: Connection, event_ids: Iterable[int], *, key: bytes
     if not ids:
         return head(connection)[0]
     _lock(connection)
-    seq, prev = head(connection)
-    table = AuditEvent.__table__
-    rows = [dict(r._mapping) for r in connection.execute(
-        select(*(table.c[name] for name in CONTENT_COLUMNS)).where(table.c.id.in_(ids)).order_by(table.c.id))]
+    # After the lock, so it sees every chain link committed before the lock was granted.
+    rows = [dict(r._mapping) for r in connection.execute(HEAD_AND_EVENTS, {"ids": ids})]
+    if not rows:  # every event was rolled back with a savepoint
+        return head(connection)[0]
+    seq, prev = int(rows[0]["head_seq"] or 0), str(rows[0]["head_hash"] or GENESIS)
     links = []
     for row in rows:  # events rolled back with a savepoint are simply absent here
         seq += 1
@@ -131,7 +144,24 @@ def _settings() -> Any:
 
 # --- chaining at commit -------------------------------------------------------------------------------
 
+AT_COMMIT = "cnocare_audit_at_commit"  # Session.info: events a session adds to each of its commits
+
+
+class EventsAtCommit(Protocol):
+    """Audit events that join whichever transaction of one session commits next (the web request's reads,
+    which then commit with the request's write), told whether that commit went through."""
+
+    def record(self, session: Session) -> None: ...
+
+    def committed(self) -> None: ...
+
+    def rolled_back(self) -> None: ...
+
+
 def _before_commit(session: Session) -> None:
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.record(session)  # before the chain is linked, so they are linked with the rest
     if not session.info.get(PENDING_KEY):
         return
     session.flush()  # the transaction's last ordinary writes, before the chain lock is taken
@@ -139,8 +169,17 @@ def _before_commit(session: Session) -> None:
     chain_events(session.connection(), pending)
 
 
+def _after_commit(session: Session) -> None:
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.committed()
+
+
 def _forget(session: Session, *_args: Any) -> None:
     session.info.pop(PENDING_KEY, None)
+    at_commit: EventsAtCommit | None = session.info.get(AT_COMMIT)
+    if at_commit is not None:
+        at_commit.rolled_back()
 
 
 _installed = False
@@ -151,6 +190,7 @@ def install() -> None:
     global _installed
     if not _installed:
         event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _forget)
         _installed = True
 

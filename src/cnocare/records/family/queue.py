@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from cnocare.records.accounts.models import User
@@ -58,8 +58,15 @@ def centre_queue(*, db_session: Session, centre_ids: Collection[int], acknowledg
 def open_count(*, db_session: Session, centre_ids: Collection[int]) -> int:
     if not centre_ids:
         return 0
-    return int(db_session.scalar(select(func.count(FamilyAlert.id)).where(
-        _in_centres(centre_ids), FamilyAlert.acknowledged_at.is_(None))) or 0)
+    return int(db_session.scalar(select(open_count_query(centre_ids))) or 0)
+
+
+def open_count_query(centre_ids: Collection[int]) -> ScalarSelect[int]:
+    """The open alerts at these centres, as a scalar subquery (the navigation counts it with the notices)."""
+    if not centre_ids:
+        return select(literal(0)).scalar_subquery()
+    return select(func.count(FamilyAlert.id)).where(
+        _in_centres(centre_ids), FamilyAlert.acknowledged_at.is_(None)).scalar_subquery()
 
 
 def open_for_patient(*, db_session: Session, patient_id: str) -> list[AlertRead]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from cnocare.records.clock import as_naive_utc, utcnow
@@ -36,8 +36,13 @@ def list_unread(*, db_session: Session, user_id: int, limit: int = 50) -> list[N
 
 
 def count_unread(*, db_session: Session, user_id: int) -> int:
-    return int(db_session.scalar(select(func.count()).select_from(Notice)
-                                 .where(Notice.user_id == user_id, Notice.read_at.is_(None))) or 0)
+    return int(db_session.scalar(select(unread_count_query(user_id))) or 0)
+
+
+def unread_count_query(user_id: int) -> ScalarSelect[int]:
+    """The user's unread notices, as a scalar subquery (the navigation counts it with the open alerts)."""
+    return (select(func.count()).select_from(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
+            .scalar_subquery())
 
 
 def mark_read(*, db_session: Session, user_id: int, notice_ids: Iterable[int] | None = None,

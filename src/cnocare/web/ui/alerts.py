@@ -4,7 +4,6 @@ centres, emergencies first, with who acknowledged each, when and what they noted
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -13,36 +12,30 @@ from sqlalchemy.orm import Session
 from cnocare.records.family import queue
 from cnocare.records.family.alerts import acknowledge_alert
 from cnocare.records.family.schemas import AlertRead
+from cnocare.records.patients.schemas import PatientRead
 from cnocare.security import policy
 from cnocare.web.auth import caller
 from cnocare.web.context import Db
 from cnocare.web.services import principal
 from cnocare.web.ui.deps import CheckedForm, User, form_text
+from cnocare.web.ui.navigation import ALERT_ACTION, handles_alerts, nav_counts
 from cnocare.web.ui.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
 RECENT = dt.timedelta(days=7)  # how long an acknowledged alert stays in the queue's second list
-ACTION = "alert:acknowledge"
+ACTION = ALERT_ACTION
 
 
-def open_alert_count(request: Request, user: Any) -> int:
-    """For the staff navigation: open alerts at this person's centres (0 for anyone else)."""
-    me = getattr(user, "principal", None)
-    if me is None or not me.is_staff or not policy.allowed(me, ACTION):
-        return 0
-    with request.app.state.web.sessions() as db:
-        return queue.open_count(db_session=db, centre_ids=me.centre_ids)
-
-
-def patient_alerts(request: Request, db: Session, patient_id: str) -> tuple[list[AlertRead], int]:
-    """The patient's open alerts for the clinician patient page, and the open count at the viewer's centres
-    (both empty for a viewer who does not handle alerts)."""
+def patient_alerts(request: Request, db: Session, patient: PatientRead) -> list[AlertRead]:
+    """The patient's open alerts for the clinician patient page (none for a viewer who does not handle
+    alerts). None open at the viewer's centres and the patient at one of them: none to look for."""
     user = caller(request)
     me = user.principal if user is not None else None
-    if me is None or not me.is_staff or not policy.allowed(me, ACTION):
-        return [], 0
-    return (queue.open_for_patient(db_session=db, patient_id=patient_id),
-            queue.open_count(db_session=db, centre_ids=me.centre_ids))
+    if me is None or not handles_alerts(me):
+        return []
+    if nav_counts(request, user).alerts == 0 and patient.centre_id in me.centre_ids:
+        return []
+    return queue.open_for_patient(db_session=db, patient_id=patient.id)
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -4,27 +4,16 @@ opening one marks it read and follows its link (always a path inside the app).""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cnocare.records.notices.service import count_unread, list_unread, mark_read
+from cnocare.records.notices.service import list_unread, mark_read
 from cnocare.web.context import Db
 from cnocare.web.services import principal
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
-
-
-def unread_notice_count(request: Request, user: Any) -> int:
-    """For the navigation of both the clinic's and the family's pages (0 when signed out)."""
-    me = getattr(user, "principal", None)
-    if me is None:
-        return 0
-    with request.app.state.web.sessions() as db:
-        return count_unread(db_session=db, user_id=me.user_id)
 
 
 @router.get("/notices", response_class=HTMLResponse)

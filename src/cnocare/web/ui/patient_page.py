@@ -21,12 +21,13 @@ from cnocare.reports.skeleton import render_skeleton
 from cnocare.web.auth import caller, csrf_token
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
-from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of
-from cnocare.web.services import visible_patient
+from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of, with_data_version
+from cnocare.web.services import visible_patient, visible_patient_with
 from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline, voided_records
 from cnocare.web.ui.alerts import patient_alerts
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.flash import read_flash
+from cnocare.web.ui.navigation import nav_counts
 from cnocare.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -150,20 +151,27 @@ def render_cached_page(request: Request, context: dict[str, Any]) -> str:
     return html
 
 
-def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
+def plain_view(request: Request, db: Any, patient: PatientRead, row: Any) -> HTMLResponse:
     """The page as the last write left it: parts drawn once per data version (shared by all viewers), the
-    page rendered once per version and viewer, this request's CSRF token filled in."""
-    version, centre = data_version(db, patient.id, patient.row_version, patient.centre_id)
+    page rendered once per version and viewer, this request's CSRF token filled in. ``row``: the patient's
+    row read ``with_data_version``."""
+    version, centre = data_version(row, patient.row_version)
     caches = page_cache_of(request.app.state)
-    # Built on a miss only, and then at most once per data version: a plain view never re-assesses.
-    parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
-    alerts, open_at_centres = patient_alerts(request, db, patient.id)
+
+    def context(alerts: Any) -> dict[str, Any]:
+        # The parts, built on a miss only and then at most once per data version: a plain view never
+        # re-assesses. Unpacked only when the page is rendered (a rendered page found needs none of them).
+        parts = caches.parts.get_or_build(patient.id, version, lambda: page_parts(db, patient.id, None))
+        return page_context(patient, centre, parts, None, None, open_alerts=alerts)
+
+    alerts = patient_alerts(request, db, patient)
     if read_flash(request) is not None:  # right after a write: the message belongs to this response only
-        return page(request, PAGE, page_context(patient, centre, parts, None, None, open_alerts=alerts))
-    # The families' alerts change without a record write: their state is part of what this viewer sees.
-    viewer = (version, centre, dt.date.today(), caller(request), open_at_centres, tuple(a.id for a in alerts))
-    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(
-        request, page_context(patient, centre, parts, None, None, open_alerts=alerts)))
+        return page(request, PAGE, context(alerts))
+    # The families' alerts and the viewer's notices change without a record write: the navigation's counts
+    # and the patient's open alerts are part of what this viewer sees.
+    viewer = (version, centre, dt.date.today(), caller(request), nav_counts(request, caller(request)),
+              tuple(a.id for a in alerts))
+    html = caches.content.get_or_build(patient.id, viewer, lambda: render_cached_page(request, context(alerts)))
     response = HTMLResponse(html.replace(CSRF_PLACEHOLDER, csrf_token(request)))
     response.headers["Cache-Control"] = "no-store"  # as render.page: patient data is never kept by browsers
     return response
@@ -171,15 +179,16 @@ def plain_view(request: Request, db: Any, patient: PatientRead) -> HTMLResponse:
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
-    patient = visible_patient(db, user, patient_id, "record:read")
     day = _parse_day(as_of)
+    patient, row = visible_patient_with(db, user, patient_id, "record:read",
+                                        extend=with_data_version if day is None else None)
     if day is None:
-        return plain_view(request, db, patient)
+        return plain_view(request, db, patient, row)
     # "As of" views are rare and each date differs: drawn every time, never cached.
     snapshot = stored_as_of(db, patient.id, day)
     context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
                            page_parts(db, patient.id, day, snapshot), day, as_of, snapshot,
-                           open_alerts=patient_alerts(request, db, patient.id)[0])
+                           open_alerts=patient_alerts(request, db, patient))
     return page(request, PAGE, context)
 
 

@@ -1,0 +1,44 @@
+"""The counts in the navigation bar: open family alerts at a staff member's centres and the account's unread
+notices. Both in one statement, in the request's own session, at most once per request (the patient page
+asks first, to know whether it needs to look for the patient's own open alerts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import literal, select
+
+from cnocare.records.family.queue import open_count_query
+from cnocare.records.notices.service import unread_count_query
+from cnocare.security import policy
+from cnocare.web.context import request_session
+
+ALERT_ACTION = "alert:acknowledge"  # who handles the families' alerts (clinicians and nurses)
+
+
+@dataclass(frozen=True)
+class NavCounts:
+    alerts: int  # 0 for anyone who does not handle alerts
+    notices: int
+
+
+NOTHING = NavCounts(0, 0)
+
+
+def handles_alerts(me: Any) -> bool:
+    return bool(me is not None and me.is_staff and policy.allowed(me, ALERT_ACTION))
+
+
+def nav_counts(request: Request, user: Any) -> NavCounts:
+    """``user``: the signed-in caller (``web.auth.caller``), or None when signed out."""
+    me = getattr(user, "principal", None)
+    if me is None:
+        return NOTHING
+    counted: NavCounts | None = getattr(request.state, "nav_counts", None)
+    if counted is None:
+        alerts = open_count_query(me.centre_ids) if handles_alerts(me) else literal(0)
+        row = request_session(request.scope).execute(select(alerts, unread_count_query(me.user_id))).one()
+        counted = request.state.nav_counts = NavCounts(int(row[0] or 0), int(row[1] or 0))
+    return counted
