@@ -28,11 +28,7 @@ def pending_fix(circle: frozenset[str]) -> str | None:
 # Framework code has one home each: FastAPI/Starlette in web/, Typer in the CLI. Exceptions pending a
 # move elsewhere, with who moves them; remove the entry with the move.
 FRAMEWORK_HOMES = {"fastapi": "cnocare.web", "starlette": "cnocare.web", "typer": "cnocare.cli"}
-PENDING_MOVES = {
-    "cnocare.security.http": "security branch: HTTP middleware and cookies, to move under web/",
-    "cnocare.security.input_guard": "security branch: the request-body guard middleware (used by "
-                                    "security.http), to move under web/ with it",
-}
+PENDING_MOVES: dict[str, str] = {}
 
 
 def module_name(path: Path) -> str:

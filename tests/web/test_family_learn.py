@@ -120,7 +120,7 @@ def test_search_text_that_is_long_or_odd_still_gets_a_page(parent: TestClient) -
     for typed in ("fever " * 2000, "x" * 5000, "💥 fever ∑", "%00", "\\"):
         response = parent.get("/family/learn/search", params={"q": typed})
         assert response.status_code == 200, typed[:20]
-    # A NUL character is refused at the door for every page (security.input_guard), in words, not a 500.
+    # A NUL character is refused at the door for every page (web.input_guard), in words, not a 500.
     refused = parent.get("/family/learn/search", params={"q": "bone\x00pain"})
     assert refused.status_code == 422 and "NUL characters" in refused.text
 

@@ -163,7 +163,7 @@ def serve(
     # An import string and a factory, as uvicorn needs for several workers: each process builds its own app
     # (engine, pool, page cache) from the same settings; the database was migrated once, above.
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app decides instead
-    # (CNOCARE_TRUSTED_PROXIES, security.http.client_origin).
+    # (CNOCARE_TRUSTED_PROXIES, web.sessions.client_origin).
     uvicorn.run("cnocare.web.app:create_app", factory=True, host=host, port=port, workers=count,
                 log_level="warning", proxy_headers=False)
 

@@ -25,7 +25,6 @@ from cnocare.records.audit import listener as audit_listener
 from cnocare.records.db import database_url, make_engine, session_factory, transaction, upgrade
 from cnocare.records.education.search import sync_education_index
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
-from cnocare.security.http import install_security, install_security_headers
 from cnocare.security.policy import Forbidden, NotFound
 from cnocare.security.settings import SecuritySettings
 from cnocare.web import docs
@@ -35,6 +34,7 @@ from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
 from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, RequestSessionMiddleware, WebContext
+from cnocare.web.middleware import install_security, install_security_headers
 from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware

@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cnocare.records.audit.chain import AT_COMMIT
 from cnocare.records.audit.listener import _CURRENT, AuditContext, audit_context, current_context
 from cnocare.records.audit.service import record_event
-from cnocare.security.http import client_origin
 from cnocare.web.context import request_session
+from cnocare.web.sessions import client_origin
 
 __all__ = ["AuditContext", "AuditContextMiddleware", "audit_context", "current_context", "note_read"]
 

@@ -1,7 +1,7 @@
 """Who is asking, for pages and the API, through the security layer.
 
 A bearer API token (Authorization header) or the server-side session cookie identifies the caller
-(``security.http.principal_from_request``). Pages send an anonymous caller to the sign-in page; the
+(``web.sessions.principal_from_request``). Pages send an anonymous caller to the sign-in page; the
 API answers 401. Cookie-authenticated API writes must carry the CSRF token in ``X-CSRF-Token``.
 """
 
@@ -12,13 +12,13 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from cnocare.security import http as security_http
 from cnocare.security.policy import Principal
 from cnocare.security.tokens import constant_time_equal, keyed_digest
+from cnocare.web import sessions as web_sessions
 from cnocare.web.context import request_session
 
-CSRF_FIELD = security_http.CSRF_FIELD
-CSRF_HEADER = security_http.CSRF_HEADER
+CSRF_FIELD = web_sessions.CSRF_FIELD
+CSRF_HEADER = web_sessions.CSRF_HEADER
 
 
 @dataclass(frozen=True)
@@ -52,18 +52,18 @@ def caller(request: Request) -> WebUser | None:
     if "caller" in request.state._state:
         found: WebUser | None = request.state.caller
         return found
-    principal = security_http.principal_from_request(request, db_session=request_session(request.scope))
+    principal = web_sessions.principal_from_request(request, db_session=request_session(request.scope))
     user = WebUser(principal) if principal is not None else None
     request.state.caller = user
     return user
 
 
 def csrf_token(request: Request) -> str:
-    return security_http.csrf_token(request)
+    return web_sessions.csrf_token(request)
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    binding = (request.cookies.get(security_http.SESSION_COOKIE) or request.cookies.get(security_http.CSRF_COOKIE)
+    binding = (request.cookies.get(web_sessions.SESSION_COOKIE) or request.cookies.get(web_sessions.CSRF_COOKIE)
                or getattr(request.state, "csrf_cookie", None))
     if not submitted or not binding:
         return False
@@ -85,7 +85,7 @@ def api_user(request: Request) -> WebUser:
     if user is None:
         raise HTTPException(401, "sign in or send an API token (Authorization: Bearer ...)",
                             headers={"WWW-Authenticate": "Bearer"})
-    if (not user.principal.via_token and request.method not in security_http.SAFE_METHODS
+    if (not user.principal.via_token and request.method not in web_sessions.SAFE_METHODS
             and not csrf_ok(request, request.headers.get(CSRF_HEADER))):
         raise HTTPException(403, f"a write signed in by cookie needs the {CSRF_HEADER} header "
                             "(the page's csrf_token)")

@@ -26,11 +26,11 @@ from cnocare.records.db import transaction
 from cnocare.records.family.alerts import raise_alert
 from cnocare.records.kinds import KINDS
 from cnocare.records.patients.service import create_patient
-from cnocare.security.http import CSRF_COOKIE, SESSION_COOKIE
 from cnocare.security.policy import ROLES, Principal
 from cnocare.security.settings import get_settings
 from cnocare.security.tokens import keyed_digest
 from cnocare.web.kinds import available_kinds
+from cnocare.web.sessions import CSRF_COOKIE, SESSION_COOKIE
 
 ANONYMOUS = "anonymous"
 CALLERS: tuple[str, ...] = (*ROLES, ANONYMOUS)

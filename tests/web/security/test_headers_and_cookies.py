@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from tests.web.security.conftest import USERNAMES, World
 
-from cnocare.security.http import CSRF_COOKIE, SESSION_COOKIE
 from cnocare.security.settings import get_settings
+from cnocare.web.sessions import CSRF_COOKIE, SESSION_COOKIE
 
 
 def set_cookies(response: object) -> dict[str, str]:

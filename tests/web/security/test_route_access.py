@@ -27,9 +27,9 @@ from tests.web.security.conftest import (
 from tests.web.security.routes import Route, Rule, app_routes, rule_for
 
 from cnocare.knowledge.catalogue import lab_tests
-from cnocare.security.http import CSRF_HEADER, SAFE_METHODS
 from cnocare.security.policy import ROLE_ACTIONS, can_see_patient
 from cnocare.web.kinds import available_kinds, form_fields
+from cnocare.web.sessions import CSRF_HEADER, SAFE_METHODS
 
 KINDS = tuple(available_kinds())
 SECURITY_HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")

@@ -13,10 +13,10 @@ from cnocare.records.audit.fhir import to_fhir_bundle
 from cnocare.records.audit.schemas import AuditAction, AuditFilter, AuditOutcome, AuditPage
 from cnocare.records.audit.service import iter_events, list_events, record_event
 from cnocare.security import policy
-from cnocare.security.http import client_origin
 from cnocare.web.api.schemas import ERROR_RESPONSES
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
+from cnocare.web.sessions import client_origin
 
 router = APIRouter(tags=["audit"])
 MAX_PAGE = 1_000_000  # beyond any real trail; keeps OFFSET within a 64-bit integer

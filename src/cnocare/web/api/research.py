@@ -25,12 +25,12 @@ from cnocare.records.audit.service import record_event
 from cnocare.records.centres.models import Centre
 from cnocare.records.patients.models import PatientRecord, PatientSummary
 from cnocare.security import policy
-from cnocare.security.http import client_origin
 from cnocare.security.settings import get_settings
 from cnocare.security.tokens import keyed_digest
 from cnocare.web.api.schemas import ERROR_RESPONSES
 from cnocare.web.auth import ApiUser
 from cnocare.web.context import Db
+from cnocare.web.sessions import client_origin
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.render import page
 

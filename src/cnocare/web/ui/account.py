@@ -19,11 +19,11 @@ from cnocare.records.accounts.models import User as Account
 from cnocare.records.accounts.reset import InvalidResetToken, check_reset_token, request_password_reset, reset_password
 from cnocare.records.accounts.service import change_password
 from cnocare.records.errors import RecordValidationError
-from cnocare.security import http as security_http
 from cnocare.security.mail import Mailer, default_mailer
 from cnocare.security.passwords import verify_password
 from cnocare.security.settings import get_settings
 from cnocare.security.totp import provisioning_uri
+from cnocare.web import sessions as web_sessions
 from cnocare.web.auth import WebUser, caller
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
@@ -112,7 +112,7 @@ def change_own_password(request: Request, user: User, db: Db, form: CheckedForm)
             # Changing the password ended every session, this one too: sign this browser in afresh.
             response = redirect(request, _safe_next(state.values["next"], account.role),
                                 flash="Your password is changed. Other signed-in devices were signed out.")
-            security_http.start_session(request, response, db_session=db, user=account)
+            web_sessions.start_session(request, response, db_session=db, user=account)
             return response
     return _password_page(request, user, state, status_code=422)
 
@@ -239,7 +239,7 @@ class ForcePasswordChangeMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (scope["type"] != "http" or path.startswith(OPEN_WHILE_FORCED) or path.startswith("/api/")
-                or security_http.SESSION_COOKIE not in Request(scope).cookies):
+                or web_sessions.SESSION_COOKIE not in Request(scope).cookies):
             await self.app(scope, receive, send)
             return
         request = Request(scope)

@@ -27,9 +27,9 @@ from cnocare.records.centres.service import list_centres
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.patients.models import PatientRecord
 from cnocare.security import policy
-from cnocare.security.http import client_origin
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
+from cnocare.web.sessions import client_origin
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.render import page, redirect
 

@@ -28,10 +28,10 @@ from cnocare.records.patients.service import get_patient
 from cnocare.reports.activity_chart import render_diary_chart
 from cnocare.reports.diary_export import SCHOOL, DiaryExport, diary_csv, file_stem, one_per_day
 from cnocare.reports.diary_fhir import diary_bundle
-from cnocare.security.http import client_origin
 from cnocare.web.auth import WebUser
 from cnocare.web.context import STATIC_DIR, Db
 from cnocare.web.services import principal
+from cnocare.web.sessions import client_origin
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.family import Child, family_child
 from cnocare.web.ui.render import page

@@ -23,10 +23,10 @@ from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import diary
 from cnocare.records.reminders.service import ReminderState, reminder_states, set_schedule, stop_schedule
 from cnocare.security import policy
-from cnocare.security.http import client_origin
 from cnocare.web.auth import WebUser
 from cnocare.web.context import Db
 from cnocare.web.services import principal
+from cnocare.web.sessions import client_origin
 from cnocare.web.ui.deps import CheckedForm, User, form_text
 from cnocare.web.ui.diary import FALLBACK_ZONE, zones
 from cnocare.web.ui.family import Child, family_child

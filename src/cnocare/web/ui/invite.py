@@ -17,7 +17,7 @@ from cnocare.records.accounts.invitations import (
     refusal_for,
 )
 from cnocare.records.errors import RecordValidationError
-from cnocare.security import http as security_http
+from cnocare.web import sessions as web_sessions
 from cnocare.web.audit import note_read
 from cnocare.web.auth import caller
 from cnocare.web.context import Db
@@ -96,6 +96,6 @@ def _create(request: Request, db: Session, token: str, opened: OpenInvitation, f
         else:
             response = redirect(request, f"/family/{patient_id}",
                                 flash=f"Welcome, {user.display_name}. Your account is ready.")
-            security_http.start_session(request, response, db_session=db, user=user)
+            web_sessions.start_session(request, response, db_session=db, user=user)
             return response
     return _show(request, token, invitation=opened, state=state, status_code=422)

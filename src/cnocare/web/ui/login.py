@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from cnocare.records.accounts import login as accounts_login
 from cnocare.records.accounts import sessions
-from cnocare.security import http as security_http
 from cnocare.security.tokens import constant_time_equal
+from cnocare.web import sessions as web_sessions
 from cnocare.web.auth import CSRF_FIELD, caller, csrf_ok
 from cnocare.web.context import Db
 from cnocare.web.ui.render import page, redirect
@@ -53,7 +53,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 def login(request: Request, db: Db, username: str = Form(""), password: str = Form(""),
           next: str = Form("/patients"), csrf_token: str = Form("", alias=CSRF_FIELD)) -> Response:
     _check_csrf(request, csrf_token)
-    ip, agent = security_http.client_origin(request)
+    ip, agent = web_sessions.client_origin(request)
     result = accounts_login.authenticate(db_session=db, username=username.strip(), password=password, ip=ip,
                                          user_agent=agent)
     if result.user is None:
@@ -62,13 +62,13 @@ def login(request: Request, db: Db, username: str = Form(""), password: str = Fo
     if result.outcome == "needs_second_factor":
         # The pending session first, so the code form's CSRF token is bound to it (what /login/code checks).
         carrier = Response()
-        security_http.start_session(request, carrier, db_session=db, user=result.user, second_factor_pending=True)
+        web_sessions.start_session(request, carrier, db_session=db, user=result.user, second_factor_pending=True)
         response: Response = _login_page(request, next_url=_safe_next(next), username=username, ask_totp=True)
         for cookie in carrier.headers.getlist("set-cookie"):
             response.headers.append("set-cookie", cookie)
         return response
     response = redirect(request, _after_sign_in(result.user, next))
-    security_http.start_session(request, response, db_session=db, user=result.user)
+    web_sessions.start_session(request, response, db_session=db, user=result.user)
     return response
 
 
@@ -88,13 +88,13 @@ def _after_sign_in(user: object, next_url: str | None) -> str:
 def second_factor(request: Request, db: Db, totp: str = Form(""), next: str = Form("/patients"),
                   csrf_token: str = Form("", alias=CSRF_FIELD)) -> Response:
     # Bound to the pending session the code form was rendered for (see ``login``).
-    if not csrf_token or not constant_time_equal(csrf_token, security_http.csrf_token(request)):
+    if not csrf_token or not constant_time_equal(csrf_token, web_sessions.csrf_token(request)):
         raise HTTPException(403, "the form's security token is missing or out of date; reload the page")
-    raw = request.cookies.get(security_http.SESSION_COOKIE)
+    raw = request.cookies.get(web_sessions.SESSION_COOKIE)
     loaded = sessions.load_session(db_session=db, raw_id=raw, allow_pending=True)
     if loaded is None or raw is None:
         return _login_page(request, next_url=_safe_next(next), error="Sign in again.", status_code=400)
-    ip, agent = security_http.client_origin(request)
+    ip, agent = web_sessions.client_origin(request)
     result = accounts_login.verify_second_factor(db_session=db, user=loaded[1], code=totp.strip(), ip=ip,
                                                  user_agent=agent)
     if not result.ok:
@@ -103,7 +103,7 @@ def second_factor(request: Request, db: Db, totp: str = Form(""), next: str = Fo
     fresh = sessions.complete_second_factor(db_session=db, raw_id=raw)
     db.commit()
     response = redirect(request, _after_sign_in(loaded[1], next))
-    security_http.set_session_cookie(response, request, fresh)
+    web_sessions.set_session_cookie(response, request, fresh)
     return response
 
 
@@ -111,5 +111,5 @@ def second_factor(request: Request, db: Db, totp: str = Form(""), next: str = Fo
 def logout(request: Request, db: Db, csrf_token: str = Form("", alias=CSRF_FIELD)) -> Response:
     _check_csrf(request, csrf_token)
     response = redirect(request, "/login", flash="You are signed out.")
-    security_http.end_session(request, response, db_session=db)
+    web_sessions.end_session(request, response, db_session=db)
     return response

@@ -1,3 +1,7 @@
+"""The session cookie, the CSRF token and the outer layers (headers, body limit) over a small app of their
+own, on the security tables only (the fixtures of tests/security, imported: pytest finds them by name)."""
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -7,23 +11,25 @@ import pytest
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from tests.security.conftest import db, engine, factory, insert_row, settings, sqlite_url  # noqa: F401
 
 from cnocare.records.accounts.api_tokens import create_api_token
 from cnocare.records.accounts.login import authenticate
 from cnocare.records.accounts.service import create_user
-from cnocare.security.http import (
-    CONTENT_SECURITY_POLICY,
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    csrf_token,
-    end_session,
-    install_security,
-    principal_from_request,
-    require_csrf,
-    start_session,
-)
 from cnocare.security.policy import Forbidden, NotFound, require
 from cnocare.security.settings import SecuritySettings
+from cnocare.web.auth import CSRF_FIELD, CSRF_HEADER, csrf_ok
+from cnocare.web.middleware import CONTENT_SECURITY_POLICY, install_security
+from cnocare.web.sessions import (
+    CSRF_COOKIE,
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    bearer_token,
+    csrf_token,
+    end_session,
+    principal_from_request,
+    start_session,
+)
 
 PASSWORD = "Whole body MRI 2026"
 
@@ -36,12 +42,21 @@ def get_db(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(get_db)]
 
 
+async def require_csrf(request: Request) -> None:
+    """As the app's pages (the form field) and API (the header) check it, over one test app."""
+    if request.method in SAFE_METHODS or bearer_token(request):
+        return
+    sent = request.headers.get(CSRF_HEADER) or (await request.form()).get(CSRF_FIELD)
+    if not csrf_ok(request, sent if isinstance(sent, str) else None):
+        raise HTTPException(status_code=403, detail="CSRF token missing or invalid")
+
+
 @pytest.fixture
 def app(factory: sessionmaker[Session], settings: SecuritySettings, monkeypatch: pytest.MonkeyPatch) -> FastAPI:
     import cnocare.security.settings as settings_module
 
     monkeypatch.setattr(settings_module, "get_settings", lambda: settings)
-    monkeypatch.setattr("cnocare.security.http.get_settings", lambda: settings)
+    monkeypatch.setattr("cnocare.web.sessions.get_settings", lambda: settings)
     monkeypatch.setattr("cnocare.security.tokens.get_settings", lambda: settings)
     app = FastAPI()
     app.state.factory = factory
