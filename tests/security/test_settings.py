@@ -63,8 +63,14 @@ def test_a_missing_config_file_is_named_in_the_error(tmp_path: Path, monkeypatch
 
 def test_production_needs_the_audit_and_totp_keys_outside_the_database(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from cnocare.security.settings import SecretKeyMissing, audit_signing_key, get_settings, totp_encryption_key
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import (
+        SecretKeyMissing,
+        SecuritySettings,
+        audit_signing_key,
+        get_settings,
+        totp_encryption_key,
+    )
+    from cnocare.web.app import create_app
 
     monkeypatch.setenv("CNOCARE_ENVIRONMENT", "production")
     monkeypatch.setenv("CNOCARE_SECRET_KEY", "production-secret-key-0123456789")
@@ -74,7 +80,7 @@ def test_production_needs_the_audit_and_totp_keys_outside_the_database(
     get_settings.cache_clear()
     try:
         with pytest.raises(SecretKeyMissing, match="CNOCARE_AUDIT_SIGNING_KEY"):
-            create_app(WebSettings(database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}"))
+            create_app(SecuritySettings(database_url=f"sqlite:///{tmp_path / 'p.sqlite3'}"))
         with pytest.raises(SecretKeyMissing, match="CNOCARE_TOTP_ENCRYPTION_KEY"):
             totp_encryption_key()
         monkeypatch.setenv("CNOCARE_AUDIT_SIGNING_KEY", "a-key-kept-in-the-service-environment")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.security.settings import SecuritySettings
@@ -78,6 +79,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; a crash loses no committed data
     finally:
         cursor.close()
+
+
+# Waits that outlasted their limit, not faults: SQLite's busy timeout, and PostgreSQL's deadlock victim,
+# serialization failure and lock-not-available (SQLSTATE 40P01, 40001, 55P03). Trying again may succeed.
+BUSY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """The database was too busy to finish this transaction (it was rolled back): worth trying again."""
+    original = exc.orig
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(original).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

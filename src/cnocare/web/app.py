@@ -7,6 +7,7 @@ different database.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,13 +17,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cnocare.jobs.lifecycle import prepare_queue, start_in_app
 from cnocare.knowledge.formulary import load_formulary
 from cnocare.knowledge.site_definitions import load_diary_flare_rule, load_pedcno, load_rai_grading
 from cnocare.records.audit import listener as audit_listener
-from cnocare.records.db import database_url, make_engine, session_factory, transaction, upgrade
+from cnocare.records.db import database_url, is_busy, make_engine, session_factory, transaction, upgrade
 from cnocare.records.education.search import sync_education_index
 from cnocare.records.errors import RecordNotFoundError, RecordValidationError, StaleRecordError
 from cnocare.security.policy import Forbidden, NotFound
@@ -40,9 +42,6 @@ from cnocare.web.ui import router as ui_router
 from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.navigation import nav_counts
 from cnocare.web.ui.render import error_page
-
-# The web app reads the platform's one settings object; the old name stays for callers that use it.
-WebSettings = SecuritySettings
 
 # Requests run in a pool of up to 40 threads, each using one connection at a time. SQLAlchemy's default
 # keeps 5 open and closes the rest on return, so a busy worker opened a PostgreSQL connection (a server
@@ -166,6 +165,20 @@ def _install_error_handlers(app: FastAPI) -> None:
     _policy_handler(app, Forbidden, 403)
     _policy_handler(app, NotFound, 404)
 
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> Response:
+        # The request's transaction was rolled back (web.context.db_session). A busy database is a wait that
+        # ran out, not a fault: say so and when to try again, instead of "internal error".
+        if not is_busy(exc):
+            raise exc
+        logger.warning("database busy in %s %s: %s", request.method, request.url.path, exc.orig)
+        headers = {"Retry-After": str(BUSY_RETRY_AFTER_S)}
+        if _is_api(request):
+            return JSONResponse({"detail": BUSY_MESSAGE}, status_code=503, headers=headers)
+        response = error_page(request, 503, "Busy, please try again", BUSY_MESSAGE)
+        response.headers.update(headers)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _is_api(request) or exc.status_code in (401, 405):
@@ -173,6 +186,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         titles = {403: "Not allowed", 404: "Not found", 413: "Too large"}
         return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
 
+
+logger = logging.getLogger("cnocare.web")
+BUSY_RETRY_AFTER_S = 2
+BUSY_MESSAGE = ("The clinic's database was too busy to finish this request, so it was not completed. "
+                "Wait a moment and try again; if you were saving, check the record first.")
 
 # A 422 answers what is wrong, not the whole input back: a body of 40,000 unknown keys must not come back
 # as a 4 MB answer. The first problems, each value clipped, and a count of the rest.

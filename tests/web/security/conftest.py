@@ -216,11 +216,12 @@ def build_world(app: FastAPI) -> World:
 
 @pytest.fixture(scope="module")
 def world(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import SecuritySettings
+    from cnocare.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
         fast_security_env(mp, tmp_path_factory.mktemp("security-data"))
-        app = create_app(WebSettings(database_url=db_url))
+        app = create_app(SecuritySettings(database_url=db_url))
         world = build_world(app)
         clients = []
         try:

@@ -24,13 +24,14 @@ LIMIT = 5
 
 @pytest.fixture(scope="module")
 def app(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import SecuritySettings
+    from cnocare.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
         fast_security_env(mp, tmp_path_factory.mktemp("deploy-data"))
         mp.setenv("CNOCARE_IP_FAILURE_LIMIT", str(LIMIT))
         get_settings.cache_clear()
-        yield create_app(WebSettings(database_url=db_url))
+        yield create_app(SecuritySettings(database_url=db_url))
     get_settings.cache_clear()
 
 

@@ -60,12 +60,13 @@ def test_the_pre_sign_in_csrf_cookie_is_httponly_and_samesite(world: World) -> N
 
 @pytest.fixture
 def https_app(world: World) -> Iterator[FastAPI]:
-    from cnocare.web.app import WebSettings, create_app
+    from cnocare.security.settings import SecuritySettings
+    from cnocare.web.app import create_app
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CNOCARE_HTTPS", "1")
         get_settings.cache_clear()
-        yield create_app(WebSettings(database_url=world.app.state.web.database_url, migrate=False))
+        yield create_app(SecuritySettings(database_url=world.app.state.web.database_url, migrate=False))
     get_settings.cache_clear()
 
 
