@@ -4,27 +4,36 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from tests.fixtures.jobs import JobRunner
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, sign_in
 
 from cnocare.records.accounts.service import create_user
 from cnocare.records.db import transaction
-from cnocare.security.mail import MemoryMailer
+from cnocare.security.mail import MailMessage
 from cnocare.web.ui.account import RESET_SENT
 
 NEW_PASSWORD = "Lighthouse-Orbit-5150"
 
 
-@pytest.fixture(scope="module")
-def mailer(clinic: Clinic) -> Iterator[MemoryMailer]:
-    memory = MemoryMailer()
-    clinic.app.state.mailer = memory
-    yield memory
-    del clinic.app.state.mailer
+class Outbox:
+    """The reset mail leaves as a send_mail job: ``sent`` runs the queued jobs first, then lists what left."""
+
+    def __init__(self, clinic: Clinic, run_jobs: JobRunner) -> None:
+        self.clinic, self.run_jobs = clinic, run_jobs
+
+    @property
+    def sent(self) -> list[MailMessage]:
+        self.run_jobs(self.clinic.app.state.web.sessions, periodic=False)
+        return self.run_jobs.sent
+
+
+@pytest.fixture
+def mailer(clinic: Clinic, run_jobs: JobRunner) -> Outbox:
+    return Outbox(clinic, run_jobs)
 
 
 def make_account(clinic: Clinic, username: str) -> str:
@@ -74,7 +83,7 @@ def test_a_refused_password_change_says_why_beside_the_field(ada: TestClient) ->
 
 
 def test_a_reset_request_answers_the_same_whether_or_not_the_account_exists(
-        anonymous: TestClient, clinic: Clinic, mailer: MemoryMailer) -> None:
+        anonymous: TestClient, clinic: Clinic, mailer: Outbox) -> None:
     make_account(clinic, "rosa")
     sent_before = len(mailer.sent)
     known = post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": "rosa@example.org"})
@@ -84,7 +93,7 @@ def test_a_reset_request_answers_the_same_whether_or_not_the_account_exists(
     assert len(mailer.sent) == sent_before + 1 and mailer.sent[-1].to == "rosa@example.org"
 
 
-def test_a_reset_link_sets_a_new_password_once(anonymous: TestClient, clinic: Clinic, mailer: MemoryMailer) -> None:
+def test_a_reset_link_sets_a_new_password_once(anonymous: TestClient, clinic: Clinic, mailer: Outbox) -> None:
     name = make_account(clinic, "ruth")
     post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": name})
     match = re.search(r"http://127\.0\.0\.1:8000/password-reset\?token=(\S+)", mailer.sent[-1].body)
@@ -170,7 +179,7 @@ def test_turning_two_factor_off_needs_the_password(clinic: Clinic) -> None:
         assert password_login(browser, name, PASSWORD).status_code == 303  # no code asked any more
 
 
-def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clinic: Clinic, mailer: MemoryMailer,
+def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clinic: Clinic, mailer: Outbox,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from cnocare.security.settings import get_settings
 
@@ -187,3 +196,14 @@ def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clini
         body = mailer.sent[-1].body
         assert expected in body and "evil.example" not in body
     get_settings.cache_clear()
+
+
+def test_the_reset_mail_leaves_as_a_job_queued_with_its_link(anonymous: TestClient, clinic: Clinic,
+                                                             mailer: Outbox) -> None:
+    """Not sent inside the request: a mail server that is down delays the message (the job retries)
+    instead of losing it, and a request that rolls back leaves no mail behind."""
+    name = make_account(clinic, "remy")
+    post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": name})
+    assert mailer.run_jobs.sent == []  # nothing left during the request
+    [message] = [m for m in mailer.sent if m.to == f"{name}@example.org"]
+    assert "reset your password" in message.subject and "/password-reset?token=" in message.body

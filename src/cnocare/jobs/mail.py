@@ -1,7 +1,8 @@
 """Mail sent by a job, so a mail server that is down for a while delays a message instead of losing it.
 
-From app code: ``queue_mail(db_session=..., to=..., subject=..., body=...)``; from inside a job:
-``ctx.defer("send_mail", **mail_kwargs(to, subject, body))`` (due from the job's ``now``).
+From app code: ``queue_mail(db_session=..., to=..., subject=..., body=...)``, or ``QueuedMailer(db_session)``
+where a service takes a ``Mailer``; from inside a job: ``ctx.defer("send_mail", **mail_kwargs(to, subject,
+body))`` (due from the job's ``now``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from cnocare.jobs.context import JobContext
 from cnocare.jobs.queue import defer
 from cnocare.jobs.registry import job
-from cnocare.security.mail import MailMessage
+from cnocare.security.mail import Mailer, MailMessage
 
 
 @job("send_mail")
@@ -33,3 +34,15 @@ def queue_mail(*, db_session: Session, to: str, subject: str, body: str) -> int:
     """Queues one message in the caller's transaction (nothing is sent if the caller's work rolls back)."""
     fields = mail_kwargs(to, subject, body)
     return defer("send_mail", db_session=db_session, to=fields["to"], subject=fields["subject"], body=fields["body"])
+
+
+class QueuedMailer(Mailer):
+    """A ``Mailer`` for services that send one (the password reset): each message becomes a send_mail job
+    in ``db_session``'s transaction, sent once that transaction commits and a worker runs it."""
+
+    def __init__(self, db_session: Session) -> None:
+        super().__init__()
+        self.db_session = db_session
+
+    def send(self, message: MailMessage) -> None:
+        queue_mail(db_session=self.db_session, to=message.to, subject=message.subject, body=message.body)

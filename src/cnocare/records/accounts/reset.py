@@ -65,14 +65,17 @@ def request_password_reset(*, db_session: Session, username_or_email: str, reset
     db_session.add(PasswordReset(user_id=user.id, nonce_hash=fingerprint(nonce), created_at=now,
                                  expires_at=now + dt.timedelta(minutes=settings.password_reset_minutes)))
     token = sign_reset_token(user.id, nonce, settings=settings)
-    db_session.commit()
+    db_session.flush()
     separator = "&" if "?" in reset_url else "?"
+    # Before the commit: a mailer that queues (the web's send_mail job) queues in this transaction, so the
+    # link and its mail are kept together or not at all.
     (mailer or default_mailer(settings)).send(MailMessage(
         to=user.email, subject=f"{settings.site_name}: reset your password",
         body=(f"Hello {user.display_name},\n\nSomeone asked to reset the password of the account "
               f"'{user.username}'. If it was you, open this link within {settings.password_reset_minutes} "
               f"minutes:\n\n{reset_url}{separator}token={token}\n\nIf it was not you, ignore this message: "
               "your password has not changed.\n")))
+    db_session.commit()
     return token
 
 

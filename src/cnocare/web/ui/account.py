@@ -14,12 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cnocare.jobs.mail import QueuedMailer
 from cnocare.records.accounts import login as accounts_login
 from cnocare.records.accounts.models import User as Account
 from cnocare.records.accounts.reset import InvalidResetToken, check_reset_token, request_password_reset, reset_password
 from cnocare.records.accounts.service import change_password
 from cnocare.records.errors import RecordValidationError
-from cnocare.security.mail import Mailer, default_mailer
 from cnocare.security.passwords import verify_password
 from cnocare.security.settings import get_settings
 from cnocare.security.totp import provisioning_uri
@@ -53,12 +53,6 @@ def _account(db: Any, user: WebUser) -> Account:
     account: Account | None = db.get(Account, user.principal.user_id)
     assert account is not None  # the session or token that named this user exists
     return account
-
-
-def mailer_for(request: Request) -> Mailer:
-    """Tests put a MemoryMailer on ``app.state.mailer``; otherwise the outbox in the data directory."""
-    configured: Mailer | None = getattr(request.app.state, "mailer", None)
-    return configured or default_mailer()
 
 
 DEV_PUBLIC_URL = "http://127.0.0.1:8000"  # `cnocare serve`'s own default address
@@ -134,7 +128,7 @@ def reset_request(request: Request, db: Db, form: CheckedForm) -> HTMLResponse:
         state.errors["username_or_email"] = "enter your user name or e-mail address"
         return page(request, "account/reset_request.html", {"state": state, "sent": False, "principal": None},
                     status_code=422)
-    request_password_reset(db_session=db, username_or_email=who[:254], mailer=mailer_for(request),
+    request_password_reset(db_session=db, username_or_email=who[:254], mailer=QueuedMailer(db),
                            reset_url=f"{public_url(request)}/password-reset")
     # The same answer whether or not the account exists: the form reveals no accounts.
     return page(request, "account/reset_request.html", {"state": FormState(), "sent": True, "message": RESET_SENT,

@@ -15,13 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from cnocare.jobs.mail import queue_mail
+from cnocare.jobs.mail import QueuedMailer
 from cnocare.records.accounts import family_access, invitations
 from cnocare.records.accounts.service import get_user
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.family import diary, messages
 from cnocare.records.reminders.service import clinic_summary
-from cnocare.security.mail import MailMessage
 from cnocare.security.settings import get_settings
 from cnocare.web.auth import WebUser
 from cnocare.web.context import Db
@@ -41,12 +40,6 @@ POLICY_WORDS = {
     "per_patient": "This clinic's policy: for each young person, the care team decides whether they may "
                    "choose what parents see.",
 }
-
-
-def send_family_mail(db: Session, message: MailMessage) -> None:
-    """The one way family mail leaves: a send_mail job queued in the caller's transaction, so an invitation
-    that rolls back sends nothing and a mail server that is down delays the message instead of losing it."""
-    queue_mail(db_session=db, to=message.to, subject=message.subject, body=message.body)
 
 
 def display_name(db: Session, user: WebUser) -> str:
@@ -109,7 +102,9 @@ def send_invitation(request: Request, patient_id: str, user: User, db: Db, form:
     except RecordValidationError as exc:
         db.rollback()
         return _page(request, db, user, patient_id, invite=_problems(exc, state), status_code=422)
-    send_family_mail(db, invitations.invitation_mail(invitation=invitation, token=token,
+    # A send_mail job queued in this transaction: an invitation that rolls back sends nothing, and a mail
+    # server that is down delays the message instead of losing it.
+    QueuedMailer(db).send(invitations.invitation_mail(invitation=invitation, token=token,
                                                      invite_url=f"{public_url(request)}/invite"))
     db.commit()
     return redirect(request, f"/patients/{patient.id}/family",
