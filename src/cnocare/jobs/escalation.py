@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from cnocare.jobs.context import JobContext
 from cnocare.jobs.mail import mail_kwargs
-from cnocare.jobs.recipients import centre_clinicians
 from cnocare.jobs.registry import job, periodic
+from cnocare.records.accounts.recipients import centre_clinicians
 from cnocare.records.audit.service import record_event
 from cnocare.records.centres.models import Centre
 from cnocare.records.family.models import FamilyAlert

@@ -8,8 +8,8 @@ import datetime as dt
 
 from cnocare.jobs.context import JobContext
 from cnocare.jobs.mail import mail_kwargs
-from cnocare.jobs.recipients import family_of
 from cnocare.jobs.registry import job, periodic
+from cnocare.records.accounts.recipients import family_of
 from cnocare.records.clock import as_aware_utc
 from cnocare.records.notices.service import add_notice
 from cnocare.records.patients.models import PatientRecord

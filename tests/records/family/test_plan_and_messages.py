@@ -103,11 +103,29 @@ def test_the_family_reads_the_care_teams_message_and_replies(db: Session, clinic
         seen = messages.thread(db_session=db, principal=reader, patient_id=maya)
         assert [(m.from_care_team, m.body, m.author_name) for m in seen] == [
             (True, "Blood test on Monday, please.", "Nurse Nell"), (False, "We will be there.", "Pam Lind")]
-    [notice] = list_unread(db_session=db, user_id=parent.id)  # one: the family's own reply tells no one
+    [notice] = list_unread(db_session=db, user_id=parent.id)  # one: the family's own reply tells no other family
     assert notice.link == f"/family/{maya}/messages" and "Monday" not in notice.text
+    # The reply tells the care team member who wrote in the thread (the nurse), not the whole centre.
+    [told] = list_unread(db_session=db, user_id=clinic.nurse.user_id)
+    assert told.link == f"/patients/{maya}/family/messages"
+    assert told.text == "Maya Lind: a new message from Pam Lind." and "there" not in told.text
+    assert list_unread(db_session=db, user_id=clinic.clinician.user_id) == []
     events = db.execute(select(AuditEvent.record_type, AuditEvent.fields).where(
         AuditEvent.patient_id == maya, AuditEvent.record_type == "family_message")).all()
     assert [tuple(e) for e in events] == [("family_message", ["body"])] * 2
+
+
+def test_a_family_writing_first_tells_every_clinician_and_nurse_of_the_childs_centre_only(
+        db: Session, clinic: FamilyClinic) -> None:
+    kit = child(db, clinic.centre_id, name="Kit Lind")
+    parent = _parent(db, clinic, kit)
+    messages.send_message(db_session=db, principal=me(db, parent), patient_id=kit, body="Is swimming allowed?",
+                          author_name=parent.display_name)
+    db.commit()
+    for member in (clinic.clinician, clinic.nurse):
+        assert [n.text for n in list_unread(db_session=db, user_id=member.user_id) if n.patient_id == kit] == [
+            "Kit Lind: a new message from Pam Lind."]
+    assert list_unread(db_session=db, user_id=clinic.elsewhere.user_id) == []  # another centre's clinician
 
 
 def test_an_empty_or_overlong_message_is_refused_by_field(db: Session, clinic: FamilyClinic) -> None:

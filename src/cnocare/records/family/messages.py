@@ -3,7 +3,8 @@
 One thread per patient, seen by the care team and by every family account linked to the patient. Each
 service checks who is asking against the database (the family link read now), so a family account whose
 access the clinic removed reads nothing more, whatever the route. Every write is audited (field names only);
-a message from the care team leaves an in-app notice for each family account linked to the child.
+a message from the care team leaves an in-app notice for each family account linked to the child, and a
+family's message one for the care team (``tell_the_care_team``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from cnocare.records.accounts.family_access import diary_visibility, require_care_team, require_family_link
-from cnocare.records.accounts.models import User, user_patients
+from cnocare.records.accounts.recipients import centre_staff, family_of
 from cnocare.records.audit.service import record_event
 from cnocare.records.base import Base
 from cnocare.records.clock import utcnow
 from cnocare.records.errors import RecordValidationError
 from cnocare.records.notices.service import add_notice
+from cnocare.records.patients.models import PatientRecord
 from cnocare.security import policy
 
 MESSAGE_MAX = 4000
@@ -82,6 +84,8 @@ def send_message(*, db_session: Session, principal: policy.Principal, patient_id
     if row.from_care_team:
         tell_the_family(db_session=db_session, patient_id=str(patient_id), text="A new message from your care team.",
                         kind="family_message", link=f"/family/{patient_id}/messages")
+    else:
+        tell_the_care_team(db_session=db_session, patient_id=str(patient_id), author_name=row.author_name)
     return MessageRead(row.id, row.from_care_team, row.body, row.sent_at, row.author_name)
 
 
@@ -90,9 +94,7 @@ def tell_the_family(*, db_session: Session, patient_id: str, text: str, kind: st
     """An in-app notice for each active family account linked to the child now; returns how many. A notice
     says what happened and where to look, never a clinician's words. ``diary_readers_only``: the notice
     quotes the diary, so a parent a young person keeps their diary from is not told what it says."""
-    family = list(db_session.scalars(select(User.id).join(user_patients, user_patients.c.user_id == User.id).where(
-        user_patients.c.patient_id == patient_id, User.role.in_(sorted(policy.FAMILY_ROLES)),
-        User.is_active.is_(True)).order_by(User.id)))
+    family = [user.id for user in family_of(db_session, patient_id)]
     if diary_readers_only:
         family = [u for u in family
                   if diary_visibility(db_session=db_session, user_id=u, patient_id=patient_id).can_read]
@@ -100,3 +102,25 @@ def tell_the_family(*, db_session: Session, patient_id: str, text: str, kind: st
         add_notice(db_session=db_session, data={"user_id": user_id, "patient_id": patient_id, "kind": kind,
                                                 "text": text, "link": link})
     return len(family)
+
+
+CARE_TEAM_ROLES = ("clinician", "nurse")  # who may write to families (policy: message:write)
+
+
+def tell_the_care_team(*, db_session: Session, patient_id: str, author_name: str) -> int:
+    """A family's message: an in-app notice for the care team members who have written in this thread and
+    still work at the child's centre, or, when none has, for every active clinician and nurse there.
+    Returns how many. The notice names the child and the writer, never the message itself."""
+    patient = db_session.get(PatientRecord, patient_id)
+    if patient is None:
+        return 0
+    team = centre_staff(db_session, patient.centre_id, roles=CARE_TEAM_ROLES)
+    wrote = set(db_session.scalars(select(FamilyMessage.author_user_id).where(
+        FamilyMessage.patient_id == patient_id, FamilyMessage.from_care_team.is_(True))))
+    told = [user for user in team if user.id in wrote] or team
+    for user in told:
+        add_notice(db_session=db_session, data={
+            "user_id": user.id, "patient_id": patient_id, "kind": "family_message",
+            "text": f"{patient.name}: a new message from {author_name}.",
+            "link": f"/patients/{patient_id}/family/messages"})
+    return len(told)

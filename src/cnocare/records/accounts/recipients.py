@@ -1,4 +1,5 @@
-"""Who is told: a centre's clinicians (escalations) and a child's family accounts (reminders)."""
+"""Who is told: a centre's clinicians (escalations), its care team (a family's message) and a child's
+family accounts (reminders, the care team's messages, triage notices)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,14 @@ from cnocare.security.policy import FAMILY_ROLES
 
 
 def centre_clinicians(db_session: Session, centre_id: int) -> list[User]:
+    return centre_staff(db_session, centre_id, roles=("clinician",))
+
+
+def centre_staff(db_session: Session, centre_id: int, *, roles: tuple[str, ...]) -> list[User]:
+    """The centre's active accounts with one of ``roles``."""
     return list(db_session.scalars(
         select(User).join(user_centres, user_centres.c.user_id == User.id)
-        .where(user_centres.c.centre_id == centre_id, User.role == "clinician", User.is_active.is_(True))
+        .where(user_centres.c.centre_id == centre_id, User.role.in_(roles), User.is_active.is_(True))
         .order_by(User.id)))
 
 
