@@ -118,3 +118,25 @@ def test_a_schedule_that_cannot_work_is_refused_naming_the_field(sessions: sessi
                               "time_zone": "Europe/London", "grace_minutes": 0}, "medicine_record_id")):
             with pytest.raises(RecordValidationError, match=field):
                 set_schedule(db_session=db, patient_id=clinic.patient_id, actor="t", data=data)
+
+
+def test_changing_the_reminder_time_keeps_the_days_missed_before(sessions: sessionmaker[Session],
+                                                                  clinic: Clinic) -> None:
+    """Moving the reminder from 19:00 to 20:00 on Thursday keeps Tuesday and Wednesday as missed; the days
+    with no reminder set at all (before Monday) are never missed."""
+    start_diary_schedule(sessions, clinic, london(MONDAY, 9))
+    with time_machine.travel(london(MONDAY, 19, 30), tick=False):
+        diary(sessions, clinic.patient_id, MONDAY)
+    with transaction(sessions) as db:
+        set_schedule(db_session=db, patient_id=clinic.patient_id, actor="parent:pam",
+                     now=london(MONDAY + days(3), 9), data={"kind": "diary", "daily_time": "20:00",
+                                                            "time_zone": "Europe/London", "grace_minutes": 60})
+    with time_machine.travel(london(MONDAY + days(3), 20, 30), tick=False):
+        diary(sessions, clinic.patient_id, MONDAY + days(3))
+    now = london(MONDAY + days(4), 22)
+    with sessions() as db:
+        [state] = reminder_states(db_session=db, patient_id=clinic.patient_id, now=now)
+        [summary] = clinic_summary(db_session=db, patient_ids=[clinic.patient_id], now=now)
+    assert state.schedule.daily_time == dt.time(20, 0)
+    assert state.missed_days == [MONDAY + days(1), MONDAY + days(2), MONDAY + days(4)]
+    assert summary.missed_in_window == {"Diary": 3}

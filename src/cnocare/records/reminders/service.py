@@ -113,6 +113,18 @@ class ReminderState:
         return [m.astimezone(zone).date() for m in self.missed]
 
 
+def _replaced(db_session: Session, row: ReminderSchedule, *, since: dt.datetime) -> list[ReminderSchedule]:
+    """The earlier schedules for the same thing (the diary, or the same medicine) that ran in the window: the
+    ones this replaced, or ones stopped before it. Each counts only while it ran: a day with no reminder set
+    is never a missed one."""
+    return list(db_session.scalars(select(ReminderSchedule).where(
+        ReminderSchedule.patient_id == row.patient_id, ReminderSchedule.kind == row.kind,
+        ReminderSchedule.medicine_record_id.is_(None) if row.medicine_record_id is None
+        else ReminderSchedule.medicine_record_id == row.medicine_record_id,
+        ReminderSchedule.id != row.id, ReminderSchedule.stopped_at.is_not(None),
+        ReminderSchedule.stopped_at >= as_naive_utc(since), ReminderSchedule.started_at < row.started_at)))
+
+
 def _label(db_session: Session, row: ReminderSchedule) -> str:
     if row.kind == "diary":
         return "Diary"
@@ -130,6 +142,14 @@ def state_of(db_session: Session, row: ReminderSchedule, *, now: dt.datetime,
     status = schedule_status(rule, grace=grace, now=moment, last_event=times[-1] if times else None,
                              started=started)
     missed = missed_due_times(rule, grace=grace, now=moment, started=started, events=times, since=moment - window)
+    # A changed reminder (a new time, a new grace) keeps the days missed under the one it replaced.
+    for before in _replaced(db_session, row, since=moment - window):
+        assert before.stopped_at is not None  # _replaced finds stopped schedules only
+        missed += missed_due_times(rule_of(before), grace=dt.timedelta(minutes=before.grace_minutes),
+                                   now=min(moment, as_aware_utc(before.stopped_at)),
+                                   started=as_aware_utc(before.started_at), events=entry_times(db_session, before),
+                                   since=moment - window)
+    missed = sorted(set(missed))
     return ReminderState(ReminderScheduleRead.model_validate(row), _label(db_session, row), status, missed,
                          times[-1] if times else None)
 
