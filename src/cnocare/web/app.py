@@ -96,20 +96,21 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
     # carry the security headers too.
     install_security_headers(app)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
-    docs.install(app)
-    app.include_router(api_router)
-    for api_module in (api_admin, api_research):
-        app.include_router(api_module.router, prefix="/api/v1")
-    app.include_router(ui_router)
-    for ui_module in (account, admin, tokens, api_research):
-        app.include_router(ui_module.pages)
-    _install_error_handlers(app)
-
+    # Routes are matched in turn, each against its pattern (FastAPI has no prefix tree): the liveness probe
+    # first, then the pages (most of the clinic's requests), then the API.
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:
         return Response("ok", media_type="text/plain")
 
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.include_router(ui_router)
+    for ui_module in (account, admin, tokens, api_research):
+        app.include_router(ui_module.pages)
+    docs.install(app)
+    app.include_router(api_router)
+    for api_module in (api_admin, api_research):
+        app.include_router(api_module.router, prefix="/api/v1")
+    _install_error_handlers(app)
     return app
 
 

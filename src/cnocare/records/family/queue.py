@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, literal, or_, select
+from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, func, or_, select
 from sqlalchemy.orm import Session
 
 from cnocare.records.accounts.models import User
@@ -33,8 +34,9 @@ def display_names(*, db_session: Session, usernames: Iterable[str | None]) -> di
     return {u: found.get(u, u) for u in wanted}
 
 
-def _in_centres(centre_ids: Collection[int]) -> ColumnElement[bool]:
-    return FamilyAlert.patient_id.in_(select(PatientRecord.id).where(PatientRecord.centre_id.in_(list(centre_ids))))
+def _in_centres(centre_ids: Collection[int] | BindParameter[Any]) -> ColumnElement[bool]:
+    wanted = centre_ids if isinstance(centre_ids, BindParameter) else list(centre_ids)
+    return FamilyAlert.patient_id.in_(select(PatientRecord.id).where(PatientRecord.centre_id.in_(wanted)))
 
 
 def centre_queue(*, db_session: Session, centre_ids: Collection[int], acknowledged_since: dt.datetime,
@@ -61,10 +63,9 @@ def open_count(*, db_session: Session, centre_ids: Collection[int]) -> int:
     return int(db_session.scalar(select(open_count_query(centre_ids))) or 0)
 
 
-def open_count_query(centre_ids: Collection[int]) -> ScalarSelect[int]:
-    """The open alerts at these centres, as a scalar subquery (the navigation counts it with the notices)."""
-    if not centre_ids:
-        return select(literal(0)).scalar_subquery()
+def open_count_query(centre_ids: Collection[int] | BindParameter[Any]) -> ScalarSelect[int]:
+    """The open alerts at these centres, as a scalar subquery (the navigation counts it with the notices);
+    ``centre_ids`` may be an expanding bind parameter, for a statement built once."""
     return select(func.count(FamilyAlert.id)).where(
         _in_centres(centre_ids), FamilyAlert.acknowledged_at.is_(None)).scalar_subquery()
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import BindParameter, ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from cnocare.records.clock import as_naive_utc, utcnow
@@ -39,8 +39,9 @@ def count_unread(*, db_session: Session, user_id: int) -> int:
     return int(db_session.scalar(select(unread_count_query(user_id))) or 0)
 
 
-def unread_count_query(user_id: int) -> ScalarSelect[int]:
-    """The user's unread notices, as a scalar subquery (the navigation counts it with the open alerts)."""
+def unread_count_query(user_id: int | BindParameter[int]) -> ScalarSelect[int]:
+    """The user's unread notices, as a scalar subquery (the navigation counts it with the open alerts);
+    ``user_id`` may be a bind parameter, for a statement built once."""
     return (select(func.count()).select_from(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
             .scalar_subquery())
 

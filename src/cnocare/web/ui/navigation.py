@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 
 from cnocare.records.family.queue import open_count_query
 from cnocare.records.notices.service import unread_count_query
@@ -31,6 +31,12 @@ def handles_alerts(me: Any) -> bool:
     return bool(me is not None and me.is_staff and policy.allowed(me, ALERT_ACTION))
 
 
+# Built once (making a statement costs more than running it): the caller's centres and account are bound.
+STAFF_COUNTS = select(open_count_query(bindparam("centre_ids", expanding=True)),
+                      unread_count_query(bindparam("user_id")))
+NOTICES_ONLY = select(literal(0), unread_count_query(bindparam("user_id")))
+
+
 def nav_counts(request: Request, user: Any) -> NavCounts:
     """``user``: the signed-in caller (``web.auth.caller``), or None when signed out."""
     me = getattr(user, "principal", None)
@@ -38,7 +44,9 @@ def nav_counts(request: Request, user: Any) -> NavCounts:
         return NOTHING
     counted: NavCounts | None = getattr(request.state, "nav_counts", None)
     if counted is None:
-        alerts = open_count_query(me.centre_ids) if handles_alerts(me) else literal(0)
-        row = request_session(request.scope).execute(select(alerts, unread_count_query(me.user_id))).one()
+        staff = handles_alerts(me) and bool(me.centre_ids)
+        row = request_session(request.scope).execute(
+            STAFF_COUNTS if staff else NOTICES_ONLY,
+            {"user_id": me.user_id, **({"centre_ids": sorted(me.centre_ids)} if staff else {})}).one()
         counted = request.state.nav_counts = NavCounts(int(row[0] or 0), int(row[1] or 0))
     return counted
