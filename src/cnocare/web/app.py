@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -35,7 +36,13 @@ from cnocare.web.api import research as api_research
 from cnocare.web.api import router as api_router
 from cnocare.web.audit import AuditContextMiddleware
 from cnocare.web.auth import LoginRequired
-from cnocare.web.context import STATIC_DIR, TEMPLATES_DIR, RequestSessionMiddleware, WebContext
+from cnocare.web.context import (
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    AdmissionMiddleware,
+    RequestSessionMiddleware,
+    WebContext,
+)
 from cnocare.web.middleware import install_security, install_security_headers
 from cnocare.web.ui import account, admin, tokens
 from cnocare.web.ui import router as ui_router
@@ -43,9 +50,9 @@ from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.navigation import nav_counts
 from cnocare.web.ui.render import error_page
 
-# Requests run in a pool of up to 40 threads, each using one connection at a time. SQLAlchemy's default
-# keeps 5 open and closes the rest on return, so a busy worker opened a PostgreSQL connection (a server
-# process each) for most requests: 20 stay open instead, opened only when that many are in use at once.
+# Admitted requests (settings.web_concurrency, at most 40) each hold one connection until they end.
+# SQLAlchemy's default keeps 5 open and closes the rest on return, so a busy worker opened a PostgreSQL
+# connection (a server process each) for most requests: 20 stay open, opened only as that many are in use.
 WEB_POOL: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
 
 
@@ -67,6 +74,8 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
         # On SQLite the jobs (reminders, escalations, mail) run in a thread of this process.
         worker = start_in_app(app.state.web.sessions, url=url, settings=settings)
         app.state.job_worker = worker
+        # Threads for the admitted requests, and two for what is never queued (static files, /healthz).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_concurrency + 2
         yield
         if worker is not None:
             await asyncio.to_thread(worker.stop)
@@ -93,6 +102,8 @@ def create_app(settings: SecuritySettings | None = None, *, engine_options: dict
     app.add_middleware(AuditContextMiddleware)
     # Outside the audit context: the request's one session is closed only after its reads are recorded.
     app.add_middleware(RequestSessionMiddleware)
+    # Outside the session: a request waits for its turn before it holds a connection or a thread.
+    app.add_middleware(AdmissionMiddleware, limit=settings.web_concurrency)
     # Outside even the audit context: its 503 refusal, the forced-password-change redirect and any 500
     # carry the security headers too.
     install_security_headers(app)

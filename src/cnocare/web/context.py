@@ -8,6 +8,8 @@ and, for a page that only reads, one transaction whose commit is the audit row's
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +129,37 @@ class RequestSessionMiddleware:
                     await anyio.to_thread.run_sync(_close, session)
                 else:
                     _close(session)
+
+
+# Paths that never touch the database: they never wait behind pages (a liveness probe must answer when busy).
+UNQUEUED = ("/static/", "/healthz")
+
+
+class AdmissionMiddleware:
+    """At most ``limit`` requests of this worker inside the app at once; the others wait here, holding nothing.
+
+    An admitted request holds one database connection from its first query to its end and needs a thread
+    for each of its steps (sign-in lookup, route, audit rows). Admitting no more requests than there are
+    threads and connections means none waits for a thread while holding a connection another needs: with
+    more requests in than connections, every thread could wait for a connection held by a request waiting
+    for a thread (seen: a worker given 45 sign-ins at once with 3 threads stopped until the pool's timeout)."""
+
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+        self.app, self.limit = app, limit
+        # One per event loop: tests run several clients of one app, each on a loop of its own.
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = \
+            weakref.WeakKeyDictionary()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNQUEUED):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
+        async with slots:
+            await self.app(scope, receive, send)
 
 
 def _close(session: Session) -> None:
