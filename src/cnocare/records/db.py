@@ -7,6 +7,7 @@ The URL comes from the one settings object (``database_url``, from ``CNOCARE_DAT
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cnocare.security.settings import SecuritySettings
@@ -50,7 +51,34 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             _private_sqlite_engine(engine, Path(parsed.database))
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_last_use)
+    return engine
+
+
+# A pooled connection idle longer than this is checked with a round trip before use; one used more recently
+# is used as is (the web holds one connection per request: a ping before each would be a tenth of a cached
+# page's round trips). Local choice. A connection that still turns out dead fails that one request, and the
+# pool then drops every connection it holds (SQLAlchemy's handling of a disconnect).
+PING_AFTER_IDLE_S = 10.0
+LAST_USE = "cnocare_last_use"
+
+
+def _note_last_use(_dbapi_connection: Any, record: Any) -> None:
+    record.info[LAST_USE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    last = record.info.get(LAST_USE)
+    if last is not None and time.monotonic() - last < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        dbapi_connection.rollback()
+    except Exception as exc:  # the pool discards this connection and tries a fresh one
+        raise DisconnectionError(f"pooled connection failed its check: {exc}") from exc
 
 
 def _private_sqlite_engine(engine: Engine, path: Path) -> None:
