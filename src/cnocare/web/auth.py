@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 
 from cnocare.security.policy import Principal
@@ -70,8 +71,18 @@ def csrf_ok(request: Request, submitted: str | None) -> bool:
     return constant_time_equal(submitted, keyed_digest("csrf", binding))
 
 
-def page_user(request: Request) -> WebUser:
-    user = caller(request)
+async def caller_off_the_loop(request: Request) -> WebUser | None:
+    """``caller`` for the dependencies, on the event loop: a caller already looked up this request (the
+    password-change middleware does it for pages) costs no thread; a lookup, which queries the database,
+    goes to a thread."""
+    if "caller" in request.state._state:
+        found: WebUser | None = request.state.caller
+        return found
+    return await anyio.to_thread.run_sync(caller, request)
+
+
+async def page_user(request: Request) -> WebUser:
+    user = await caller_off_the_loop(request)
     # Pages are for people signed in with a session; an API token never opens one (a write-only token
     # would otherwise see a patient's name in a form's header).
     if user is None or user.principal.via_token:
@@ -80,8 +91,8 @@ def page_user(request: Request) -> WebUser:
     return user
 
 
-def api_user(request: Request) -> WebUser:
-    user = caller(request)
+async def api_user(request: Request) -> WebUser:
+    user = await caller_off_the_loop(request)
     if user is None:
         raise HTTPException(401, "sign in or send an API token (Authorization: Bearer ...)",
                             headers={"WWW-Authenticate": "Bearer"})

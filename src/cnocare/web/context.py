@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -71,18 +71,21 @@ def request_session(scope: Scope) -> Session:
     return session
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """The request's session for the route. Writers commit explicitly; anything not committed is rolled back
     when the route returns. A route that only read leaves its transaction open: the audit rows of its reads
-    join it and commit it as the response starts."""
-    session = request_session(request.scope)
+    join it and commit it as the response starts. On the event loop, so a route costs no thread hops but its
+    own: only opening the session (a pooled connection) and a rollback, which may wait, go to a thread."""
+    state = request.scope.get("state", {})
+    session: Session = state.get(REQUEST_SESSION) or await anyio.to_thread.run_sync(request_session, request.scope)
     try:
         yield session
     except BaseException:
-        session.rollback()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.rollback)
         raise
     if has_unsaved_writes(session):
-        session.rollback()
+        await anyio.to_thread.run_sync(session.rollback)
 
 
 # Left when the route returns, before the response is sent (pages render their templates inside the
