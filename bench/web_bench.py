@@ -6,9 +6,10 @@ For each database: seed N synthetic patients (the records layer's generator, wri
 services, every patient with at least --visits visits), then
 
 1. server time in-process (TestClient): the patient page and the searched / filtered patient list, p50/p95;
-2. a bounded load test on loopback: --users concurrent signed-in users for --duration seconds against
-   uvicorn in a separate process, beside the bare /healthz endpoint of the same server in the same run,
-   so the ratio says what the app costs over FastAPI itself.
+2. a bounded load test on loopback: --users concurrent signed-in users (all signing in at once first,
+   timed on its own, before the clock starts) for --duration seconds against uvicorn in a separate process,
+   beside the bare /healthz endpoint of the same server in the same run, so the ratio says what the app
+   costs over FastAPI itself.
 
 Prints JSON and writes it to bench/results/web_bench.json. Seeded databases are kept in --work-dir and
 reused by the next run (PostgreSQL: database ``cnocare_bench_<patients>``).
