@@ -8,32 +8,20 @@ import time
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from tests.fixtures.jobs import JobRunner
+from tests.fixtures.jobs import JobRunner, Mailbox
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, sign_in
 
 from cnocare.records.accounts.service import create_user
 from cnocare.records.db import transaction
-from cnocare.security.mail import MailMessage
 from cnocare.web.ui.account import RESET_SENT
 
 NEW_PASSWORD = "Lighthouse-Orbit-5150"
 
 
-class Outbox:
-    """The reset mail leaves as a send_mail job: ``sent`` runs the queued jobs first, then lists what left."""
-
-    def __init__(self, clinic: Clinic, run_jobs: JobRunner) -> None:
-        self.clinic, self.run_jobs = clinic, run_jobs
-
-    @property
-    def sent(self) -> list[MailMessage]:
-        self.run_jobs(self.clinic.app.state.web.sessions, periodic=False)
-        return self.run_jobs.sent
-
-
 @pytest.fixture
-def mailer(clinic: Clinic, run_jobs: JobRunner) -> Outbox:
-    return Outbox(clinic, run_jobs)
+def mailer(clinic: Clinic, run_jobs: JobRunner) -> Mailbox:
+    """The reset mail leaves as a send_mail job: ``sent`` runs the queued jobs first."""
+    return Mailbox(run_jobs, clinic.app.state.web.sessions)
 
 
 def make_account(clinic: Clinic, username: str) -> str:
@@ -83,7 +71,7 @@ def test_a_refused_password_change_says_why_beside_the_field(ada: TestClient) ->
 
 
 def test_a_reset_request_answers_the_same_whether_or_not_the_account_exists(
-        anonymous: TestClient, clinic: Clinic, mailer: Outbox) -> None:
+        anonymous: TestClient, clinic: Clinic, mailer: Mailbox) -> None:
     make_account(clinic, "rosa")
     sent_before = len(mailer.sent)
     known = post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": "rosa@example.org"})
@@ -93,7 +81,7 @@ def test_a_reset_request_answers_the_same_whether_or_not_the_account_exists(
     assert len(mailer.sent) == sent_before + 1 and mailer.sent[-1].to == "rosa@example.org"
 
 
-def test_a_reset_link_sets_a_new_password_once(anonymous: TestClient, clinic: Clinic, mailer: Outbox) -> None:
+def test_a_reset_link_sets_a_new_password_once(anonymous: TestClient, clinic: Clinic, mailer: Mailbox) -> None:
     name = make_account(clinic, "ruth")
     post_form(anonymous, "/password-reset", "/password-reset", {"username_or_email": name})
     match = re.search(r"http://127\.0\.0\.1:8000/password-reset\?token=(\S+)", mailer.sent[-1].body)
@@ -179,7 +167,7 @@ def test_turning_two_factor_off_needs_the_password(clinic: Clinic) -> None:
         assert password_login(browser, name, PASSWORD).status_code == 303  # no code asked any more
 
 
-def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clinic: Clinic, mailer: Outbox,
+def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clinic: Clinic, mailer: Mailbox,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from cnocare.security.settings import get_settings
 
@@ -199,7 +187,7 @@ def test_a_reset_link_never_follows_the_host_header(anonymous: TestClient, clini
 
 
 def test_the_reset_mail_leaves_as_a_job_queued_with_its_link(anonymous: TestClient, clinic: Clinic,
-                                                             mailer: Outbox) -> None:
+                                                             mailer: Mailbox) -> None:
     """Not sent inside the request: a mail server that is down delays the message (the job retries)
     instead of losing it, and a request that rolls back leaves no mail behind."""
     name = make_account(clinic, "remy")

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
-from tests.web.browser import free_port
+from tests.web.browser import serving
 from tests.web.conftest import PASSWORD, Clinic
 
 from cnocare.security.settings import SecuritySettings
@@ -25,24 +20,6 @@ from cnocare.web.app import create_app
 from cnocare.web.context import AdmissionMiddleware
 
 PEOPLE = 20
-
-
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """The app under uvicorn with its lifespan (which sizes the thread pool), on loopback."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 async def _sign_in_and_open_the_list(base: str) -> tuple[int, int]:
@@ -66,7 +43,7 @@ def test_more_people_at_once_than_connections_are_all_served_in_turn(clinic: Cli
     app = create_app(SecuritySettings(database_url=url, migrate=False, web_concurrency=2),
                      engine_options={"pool_size": 2, "max_overflow": 0, "pool_timeout": 5})
     started = time.monotonic()
-    with served(app) as base:
+    with serving(app, lifespan="on") as base:  # its start-up sizes the thread pool
         answers = asyncio.run(_everyone(base))
     assert answers == [(303, 200)] * PEOPLE
     assert time.monotonic() - started < 30

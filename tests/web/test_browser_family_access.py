@@ -11,10 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.fixtures.jobs import JobRunner
+from tests.fixtures.jobs import JobRunner, Mailbox
 from tests.web.conftest import PASSWORD, Clinic
 from tests.web.conftest import sign_in_browser as sign_in
-from tests.web.test_family_access_pages import Mailbox
 
 from cnocare.records import writes
 from cnocare.records.db import transaction
@@ -27,7 +26,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def outbox(clinic: Clinic, run_jobs: JobRunner) -> Mailbox:
-    return Mailbox(run_jobs, clinic)
+    return Mailbox(run_jobs, clinic.app.state.web.sessions)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.fixtures.jobs import JobRunner
+from tests.fixtures.jobs import JobRunner, Mailbox
 from tests.web.conftest import PASSWORD, Clinic, csrf_of, new_patient, sign_in
 
 from cnocare.records import writes
@@ -22,27 +22,14 @@ from cnocare.records.audit.models import AuditEvent
 from cnocare.records.db import transaction
 from cnocare.records.kinds import KINDS
 from cnocare.records.notices.service import list_unread
-from cnocare.security.mail import MailMessage
 from cnocare.security.settings import get_settings
 
 OPENED: list[TestClient] = []  # the families' browsers a test opened, closed after it
 
 
-class Mailbox:
-    """The mail the app queued, as delivered once the queued jobs ran (the worker thread is off in tests)."""
-
-    def __init__(self, run_jobs: JobRunner, clinic: Clinic) -> None:
-        self.run_jobs, self.clinic = run_jobs, clinic
-
-    @property
-    def sent(self) -> list[MailMessage]:
-        self.run_jobs(self.clinic.app.state.web.sessions, periodic=False)
-        return self.run_jobs.sent
-
-
 @pytest.fixture
 def outbox(clinic: Clinic, run_jobs: JobRunner) -> Iterator[Mailbox]:
-    yield Mailbox(run_jobs, clinic)
+    yield Mailbox(run_jobs, clinic.app.state.web.sessions)
     while OPENED:
         OPENED.pop().__exit__(None, None, None)
 

@@ -50,6 +50,8 @@ from cnocare.web.ui.account import ForcePasswordChangeMiddleware
 from cnocare.web.ui.navigation import nav_counts
 from cnocare.web.ui.render import error_page
 
+logger = logging.getLogger("cnocare.web")
+
 # Admitted requests (settings.web_concurrency, at most 40) each hold one connection until they end.
 # SQLAlchemy's default keeps 5 open and closes the rest on return, so a busy worker opened a PostgreSQL
 # connection (a server process each) for most requests: 20 stay open, opened only as that many are in use.
@@ -199,7 +201,6 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
 
 
-logger = logging.getLogger("cnocare.web")
 BUSY_RETRY_AFTER_S = 2
 BUSY_MESSAGE = ("The clinic's database was too busy to finish this request, so it was not completed. "
                 "Wait a moment and try again; if you were saving, check the record first.")

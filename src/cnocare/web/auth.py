@@ -48,9 +48,13 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+def looked_up(request: Request) -> bool:
+    return "caller" in request.state._state
+
+
 def caller(request: Request) -> WebUser | None:
     """The caller of this request (looked up once per request, in the request's own session)."""
-    if "caller" in request.state._state:
+    if looked_up(request):
         found: WebUser | None = request.state.caller
         return found
     principal = web_sessions.principal_from_request(request, db_session=request_session(request.scope))
@@ -75,9 +79,8 @@ async def caller_off_the_loop(request: Request) -> WebUser | None:
     """``caller`` for the dependencies, on the event loop: a caller already looked up this request (the
     password-change middleware does it for pages) costs no thread; a lookup, which queries the database,
     goes to a thread."""
-    if "caller" in request.state._state:
-        found: WebUser | None = request.state.caller
-        return found
+    if looked_up(request):
+        return caller(request)
     return await anyio.to_thread.run_sync(caller, request)
 
 

@@ -82,13 +82,17 @@ def rule_of(row: ReminderSchedule | ReminderScheduleRead) -> Schedule:
     return EveryHours(row.every_hours)
 
 
-def entry_times(db_session: Session, row: ReminderSchedule) -> list[dt.datetime]:
-    """When each of the child's diary entries (that count for this schedule) happened, as the schedule reads it."""
+def diary_entries(db_session: Session, patient_id: str) -> list[Any]:
+    """The child's current diary entries: (day, when it was made, the medicines it says were taken)."""
+    return list(db_session.execute(select(DiaryEntryRecord.day, DiaryEntryRecord.created_at,
+                                          DiaryEntryRecord.medicines_taken).where(
+        DiaryEntryRecord.patient_id == patient_id, DiaryEntryRecord.is_current.is_(True),
+        DiaryEntryRecord.voided_at.is_(None))))
+
+
+def entry_times(row: ReminderSchedule, entries: list[Any]) -> list[dt.datetime]:
+    """When each diary entry (of those that count for this schedule) happened, as the schedule reads it."""
     rule = rule_of(row)
-    entries = db_session.execute(select(DiaryEntryRecord.day, DiaryEntryRecord.created_at,
-                                        DiaryEntryRecord.medicines_taken).where(
-        DiaryEntryRecord.patient_id == row.patient_id, DiaryEntryRecord.is_current.is_(True),
-        DiaryEntryRecord.voided_at.is_(None)))
     times = []
     for day, created_at, taken in entries:
         if row.kind == "medicine" and not (taken or {}).get(row.medicine_record_id or ""):
@@ -137,7 +141,8 @@ def state_of(db_session: Session, row: ReminderSchedule, *, now: dt.datetime,
              window: dt.timedelta = dt.timedelta(days=14)) -> ReminderState:
     rule, grace = rule_of(row), dt.timedelta(minutes=row.grace_minutes)
     moment = as_aware_utc(now)
-    times = entry_times(db_session, row)
+    entries = diary_entries(db_session, row.patient_id)
+    times = entry_times(row, entries)
     started = as_aware_utc(row.started_at)
     status = schedule_status(rule, grace=grace, now=moment, last_event=times[-1] if times else None,
                              started=started)
@@ -147,7 +152,7 @@ def state_of(db_session: Session, row: ReminderSchedule, *, now: dt.datetime,
         assert before.stopped_at is not None  # _replaced finds stopped schedules only
         missed += missed_due_times(rule_of(before), grace=dt.timedelta(minutes=before.grace_minutes),
                                    now=min(moment, as_aware_utc(before.stopped_at)),
-                                   started=as_aware_utc(before.started_at), events=entry_times(db_session, before),
+                                   started=as_aware_utc(before.started_at), events=entry_times(before, entries),
                                    since=moment - window)
     missed = sorted(set(missed))
     return ReminderState(ReminderScheduleRead.model_validate(row), _label(db_session, row), status, missed,

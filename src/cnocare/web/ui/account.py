@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -24,7 +23,7 @@ from cnocare.security.passwords import verify_password
 from cnocare.security.settings import get_settings
 from cnocare.security.totp import provisioning_uri
 from cnocare.web import sessions as web_sessions
-from cnocare.web.auth import WebUser, caller
+from cnocare.web.auth import WebUser, caller_off_the_loop
 from cnocare.web.context import Db
 from cnocare.web.forms.fields import FormState
 from cnocare.web.ui.deps import CheckedForm, User, form_text
@@ -237,7 +236,7 @@ class ForcePasswordChangeMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        who = await anyio.to_thread.run_sync(caller, request)
+        who = await caller_off_the_loop(request)
         if who is not None and who.principal.must_change_password and not who.principal.via_token:
             target = "/account/password?next=" + quote(path, safe="/")
             await RedirectResponse(target, status_code=303)(scope, receive, send)

@@ -23,7 +23,6 @@ from cnocare.web.ui.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
 RECENT = dt.timedelta(days=7)  # how long an acknowledged alert stays in the queue's second list
-ACTION = ALERT_ACTION
 
 
 def patient_alerts(request: Request, db: Session, patient: PatientRead) -> list[AlertRead]:
@@ -41,7 +40,7 @@ def patient_alerts(request: Request, db: Session, patient: PatientRead) -> list[
 @router.get("/alerts", response_class=HTMLResponse)
 def alert_queue_page(request: Request, user: User, db: Db) -> Response:
     me = principal(user)
-    policy.require(me, ACTION)
+    policy.require(me, ALERT_ACTION)
     since = dt.datetime.now(dt.UTC) - RECENT
     alerts = queue.centre_queue(db_session=db, centre_ids=me.centre_ids, acknowledged_since=since)
     return page(request, "alerts.html", {
@@ -52,7 +51,7 @@ def alert_queue_page(request: Request, user: User, db: Db) -> Response:
 @router.post("/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
 def acknowledge(request: Request, user: User, db: Db, alert_id: int, form: CheckedForm) -> Response:
     me = principal(user)
-    policy.require(me, ACTION)
+    policy.require(me, ALERT_ACTION)
     centre = queue.alert_centre(db_session=db, alert_id=alert_id)
     if centre is None or centre not in me.centre_ids:
         raise policy.NotFound("alert not found")
