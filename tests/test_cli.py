@@ -151,23 +151,31 @@ def test_serve_starts_the_asked_number_of_workers_each_building_its_own_app(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
-    import uvicorn
-
     from cnocare.cli import default_workers
+    from cnocare.web import workers as web_workers
 
-    calls: list[tuple[object, dict[str, object]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda target, **kwargs: calls.append((target, kwargs)))
+    calls: list[tuple[web_workers.Listen, int]] = []
+    monkeypatch.setattr(web_workers, "serve", lambda where, count: calls.append((where, count)) or 0)
     monkeypatch.setenv("CNOCARE_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
     monkeypatch.delenv("CNOCARE_WORKERS", raising=False)
     result = runner.invoke(app, ["serve", "--port", "8123", *args], env=env)
     assert result.exit_code == 0, result.output
     assert (tmp_path / "serve.sqlite3").exists()  # migrated once, before any worker starts
-    target, kwargs = calls[0]
-    # Several workers need an import string and a factory: each process makes its own app.
-    assert target == "cnocare.web.app:create_app" and kwargs["factory"] is True
-    assert kwargs["workers"] == (expected or default_workers())
-    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 8123
+    assert calls == [(web_workers.Listen("127.0.0.1", 8123), expected or default_workers())]
     assert 1 <= default_workers() <= min(4, os.cpu_count() or 1)
+
+
+def test_serve_says_so_when_the_port_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    monkeypatch.setenv("CNOCARE_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port), "--workers", "2"])
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in result.output
 
 
 def test_serve_refuses_zero_workers() -> None:

@@ -132,9 +132,9 @@ def serve(
              "and SQLite (WAL) both serve several.")] = None,
 ) -> None:
     """Start the clinic web app (database from CNOCARE_DATABASE_URL, else SQLite in ./data)."""
-    import uvicorn
-
     from cnocare.records.db import database_url, upgrade
+    from cnocare.web.workers import Listen
+    from cnocare.web.workers import serve as serve_workers
 
     registry.validate_all()
     url = database_url()
@@ -160,12 +160,14 @@ def serve(
     umask_private()  # the database, its -wal/-shm files and mail are readable by this account only
     count = workers or default_workers()
     out.print(f"{count} worker process{'es' if count > 1 else ''}")
-    # An import string and a factory, as uvicorn needs for several workers: each process builds its own app
-    # (engine, pool, page cache) from the same settings; the database was migrated once, above.
-    # proxy_headers=False: uvicorn would believe X-Forwarded-For from loopback; the app decides instead
-    # (CNOCARE_TRUSTED_PROXIES, web.sessions.client_origin).
-    uvicorn.run("cnocare.web.app:create_app", factory=True, host=host, port=port, workers=count,
-                log_level="warning", proxy_headers=False)
+    # Each process builds its own app (engine, pool, page cache) from the same settings; the database was
+    # migrated once, above. Several workers each accept on their own socket (web.workers).
+    try:
+        status = serve_workers(Listen(host, port), count)
+    except OSError as error:
+        err.print(f"[red]Cannot listen on {host}:{port}: {error.strerror or error}[/red]")
+        raise typer.Exit(1) from error
+    raise typer.Exit(status)
 
 
 def default_workers() -> int:

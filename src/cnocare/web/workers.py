@@ -1,0 +1,156 @@
+"""Several worker processes for ``cnocare serve``, each accepting connections on its own listening socket.
+
+uvicorn's own ``--workers`` shares one listening socket: whichever worker wakes first takes every
+connection waiting (asyncio accepts up to the backlog in one go), so a burst of people connecting at
+once lands mostly on one worker and stays there, since browsers keep their connection. Measured with 50
+users signing in together and 2 workers: 43 connections on one worker, 7 on the other, for the whole run.
+Here each worker has its own socket in one ``SO_REUSEPORT`` group (Linux), and the kernel spreads new
+connections over the group. The parent holds every socket, so connections waiting on the socket of a
+worker that died are served by its replacement, not lost. Where the kernel does not spread connections
+(not Linux), every worker shares one socket, as with uvicorn.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+APP = "cnocare.web.app:create_app"  # an import string and a factory: each process builds its own app
+BACKLOG = 2048  # uvicorn's default: connections the kernel keeps waiting per socket
+STOP_GRACE_S = 30.0  # a worker finishing its requests on shutdown before it is killed
+
+
+@dataclass(frozen=True)
+class Listen:
+    host: str
+    port: int
+
+
+def uvicorn_options(where: Listen) -> dict[str, Any]:
+    """The same server options for one process or many. proxy_headers=False: uvicorn would believe
+    X-Forwarded-For from loopback; the app decides instead (CNOCARE_TRUSTED_PROXIES, web.sessions)."""
+    return {"host": where.host, "port": where.port, "factory": True, "log_level": "warning",
+            "proxy_headers": False}
+
+
+def spreads_connections() -> bool:
+    """Whether the kernel spreads connections over a SO_REUSEPORT group (Linux does; macOS and the BSDs
+    give each new connection to one socket of the group, which would leave the other workers idle)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+
+def listening_sockets(where: Listen, count: int) -> list[socket.socket]:
+    """``count`` sockets listening on one address: a SO_REUSEPORT group, or one shared socket.
+
+    A port already in use is refused as uvicorn refuses it (OSError), even by another SO_REUSEPORT group of
+    this account, which would otherwise share it silently: a plain bind is tried first."""
+    family = socket.AF_INET6 if ":" in where.host else socket.AF_INET
+    probe = _bound(family, where, reuse_port=False)
+    if not spreads_connections():
+        probe.listen(BACKLOG)
+        return [probe] * count
+    probe.close()
+    return [_bound(family, where, reuse_port=True, listen=True) for _ in range(count)]
+
+
+def _bound(family: socket.AddressFamily, where: Listen, *, reuse_port: bool, listen: bool = False) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart does not wait for TIME_WAIT
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((where.host, where.port))
+        if listen:
+            sock.listen(BACKLOG)
+        sock.set_inheritable(True)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def run_worker(sock: socket.socket, where: Listen) -> None:
+    """One worker process: the app on its socket, until SIGTERM (uvicorn finishes its requests first)."""
+    uvicorn.Server(uvicorn.Config(APP, **uvicorn_options(where))).run(sockets=[sock])
+
+
+class Supervisor:
+    """Starts the workers, starts a new one in the place of one that died, stops them all on SIGINT/SIGTERM.
+
+    A worker that fails while starting (the app cannot be built, the database is unreachable) would fail
+    the same way again, so the whole server stops with an error instead of restarting it in a loop."""
+
+    def __init__(self, sockets: list[socket.socket], where: Listen, *,
+                 target: Callable[[socket.socket, Listen], None] = run_worker) -> None:
+        self.sockets, self.where, self.target = sockets, where, target
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list[BaseProcess] = []
+        self.stopping = False
+        self.failed = False
+
+    def start(self, index: int) -> BaseProcess:
+        process = self.context.Process(target=self.target, args=(self.sockets[index], self.where),
+                                       name=f"cnocare-worker-{index + 1}")
+        process.start()
+        return process
+
+    def _stop(self, _signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self, *, poll_s: float = 0.5) -> int:
+        """Serve until told to stop; the exit status: 0, or 1 when a worker could not start."""
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            self.processes = [self.start(i) for i in range(len(self.sockets))]
+            while not self.stopping:
+                time.sleep(poll_s)
+                self.replace_the_dead()
+        finally:
+            self.stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 1 if self.failed else 0
+
+    def replace_the_dead(self) -> None:
+        for index, process in enumerate(self.processes):
+            if process.is_alive() or self.stopping:
+                continue
+            if process.exitcode == STARTUP_FAILURE:
+                print(f"cnocare: worker {index + 1} could not start; stopping", file=sys.stderr)
+                self.failed = self.stopping = True
+                return
+            print(f"cnocare: worker {index + 1} stopped (exit status {process.exitcode}); starting another",
+                  file=sys.stderr)
+            self.processes[index] = self.start(index)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn answers the requests it has, then exits
+        deadline = time.monotonic() + STOP_GRACE_S
+        for process in self.processes:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for sock in set(self.sockets):
+            sock.close()
+
+
+def serve(where: Listen, workers: int) -> int:
+    """Serve the app with ``workers`` processes (one: in this process, as uvicorn does)."""
+    if workers == 1:
+        uvicorn.run(APP, **uvicorn_options(where))
+        return 0
+    return Supervisor(listening_sockets(where, workers), where).run()
