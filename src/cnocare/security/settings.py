@@ -68,9 +68,10 @@ class SecuritySettings(BaseSettings):
     body_limit_bytes: int = Field(1_000_000, ge=1024)
     # Requests each server worker serves at once (and the size of its thread pool); more wait their turn,
     # nothing is refused. A measured choice (docs/benchmarks.md), not a limit of the clinic: fewer threads
-    # fighting for one interpreter serve more pages a second. At most the worker's 40 database connections,
+    # fighting for one interpreter serve more pages a second (PostgreSQL: 3 about 8 % more than 4; SQLite
+    # about 4 % fewer, far above its target either way). At most the worker's 40 database connections,
     # so a request that has a connection never waits for a thread held by one waiting for a connection.
-    web_concurrency: int = Field(4, ge=1, le=40)
+    web_concurrency: int = Field(3, ge=1, le=40)
     # Local choice: an invitation to the family pages works once, for this many days after it is sent.
     family_invitation_days: int = Field(7, ge=1, le=60)
     # Who decides whether parents see the diary a young person keeps themselves (the clinic's policy):

@@ -21,6 +21,8 @@ from cnocare.security import policy
 from cnocare.web.auth import WebUser
 from cnocare.web.kinds import RecordKind
 
+Widening = Callable[[Select[Any]], Select[Any]]  # adds columns (and joins) to the patient's statement
+
 
 def principal(user: WebUser) -> policy.Principal:
     p: policy.Principal = user.principal
@@ -36,16 +38,18 @@ def visible_patient(db: Session, user: WebUser, patient_id: str, action: str = "
 
 
 def visible_patient_with(db: Session, user: WebUser, patient_id: str, action: str = "patient:read",
-                         part: str | None = None,
-                         extend: Callable[[Select[Any]], Select[Any]] | None = None) -> tuple[PatientRead, Row[Any]]:
-    """``visible_patient``, and the row of one query that ``extend`` may widen with what else the caller
-    needs beside the patient (the page: its data version and centre), read in the same statement."""
+                         part: str | None = None, extend: tuple[Widening, ...] = (),
+                         params: dict[str, Any] | None = None) -> tuple[PatientRead, Row[Any]]:
+    """``visible_patient``, and the row of one query that ``extend`` may widen, in turn, with what else the
+    caller needs beside the patient (the page: its data version and centre, the navigation's counts), read in
+    the same statement; ``params``: the widenings' own parameters."""
     # The role check comes first, so a role without the action gets 403 whether or not the id exists;
     # an absent, voided-for-writing or invisible patient all answer with the same words.
     policy.require(principal(user), action)
     # One lookup narrowed to what the caller may see: a hidden patient is never loaded, so it costs
     # exactly what an absent one costs, and both refusals are audited alike (same work, same words).
-    row = db.execute(_visible_query(principal(user), action, extend), {"patient_id": str(patient_id)[:64]}).first()
+    row = db.execute(_visible_query(principal(user), action, extend),
+                     {**(params or {}), "patient_id": str(patient_id)[:64]}).first()
     if row is None:
         _audit_read(db, user, patient_id, action, part, denied=True)
         raise policy.NotFound("patient not found")
@@ -69,14 +73,15 @@ PATIENTS_READ = "cnocare_patients_read"  # Session.info: patient rows this sessi
 
 
 @functools.lru_cache(maxsize=1024)
-def _visible_query(who: policy.Principal, action: str,
-                   extend: Callable[[Select[Any]], Select[Any]] | None) -> Select[Any]:
+def _visible_query(who: policy.Principal, action: str, extend: tuple[Widening, ...]) -> Select[Any]:
     """The patient by id, narrowed to what ``who`` may see for ``action``: made once per caller, action and
     extension (making a statement and its cache key costs more than running it)."""
     query = policy.scope_patient_query(select(PatientRecord).where(PatientRecord.id == bindparam("patient_id")),
                                        who, patient_id=PatientRecord.id, centre_id=PatientRecord.centre_id,
                                        action=action)
-    return extend(query) if extend is not None else query
+    for widen in extend:
+        query = widen(query)
+    return query
 
 
 def _audit_read(db: Session, user: WebUser, patient_id: str, action: str, part: str | None,

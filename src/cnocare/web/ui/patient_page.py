@@ -22,12 +22,12 @@ from cnocare.web.auth import caller, csrf_token
 from cnocare.web.context import Db
 from cnocare.web.kinds import available_kinds
 from cnocare.web.page_cache import PageParts, TimelineRow, data_version, page_cache_of, with_data_version
-from cnocare.web.services import visible_patient, visible_patient_with
+from cnocare.web.services import principal, visible_patient, visible_patient_with
 from cnocare.web.timeline import TimelineDay, TimelineEntry, timeline, voided_records
 from cnocare.web.ui.alerts import patient_alerts
 from cnocare.web.ui.deps import User
 from cnocare.web.ui.flash import read_flash
-from cnocare.web.ui.navigation import nav_counts
+from cnocare.web.ui.navigation import counted_with, nav_counts, remember
 from cnocare.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -180,10 +180,14 @@ def plain_view(request: Request, db: Any, patient: PatientRead, row: Any) -> HTM
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
 def patient_page(request: Request, patient_id: str, user: User, db: Db, as_of: str | None = None) -> HTMLResponse:
     day = _parse_day(as_of)
-    patient, row = visible_patient_with(db, user, patient_id, "record:read",
-                                        extend=with_data_version if day is None else None)
     if day is None:
+        # The patient, its data version and the navigation's counts in one statement.
+        counts, params = counted_with(principal(user))
+        patient, row = visible_patient_with(db, user, patient_id, "record:read",
+                                            extend=(with_data_version, counts), params=params)
+        remember(request, row)
         return plain_view(request, db, patient, row)
+    patient = visible_patient(db, user, patient_id, "record:read")
     # "As of" views are rare and each date differs: drawn every time, never cached.
     snapshot = stored_as_of(db, patient.id, day)
     context = page_context(patient, get_centre(db_session=db, centre_id=patient.centre_id),
