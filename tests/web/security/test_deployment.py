@@ -94,17 +94,20 @@ def test_cnocare_serve_keeps_uvicorns_proxy_headers_off(monkeypatch: pytest.Monk
     from typer.testing import CliRunner
 
     from cnocare.cli import app as cli
+    from cnocare.web.workers import Listen, uvicorn_options
 
     seen: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
     monkeypatch.setenv("CNOCARE_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.sqlite3'}")
     old = os.umask(0o022)
     try:
-        result = CliRunner().invoke(cli, ["serve", "--port", "8123"])
+        result = CliRunner().invoke(cli, ["serve", "--port", "8123", "--workers", "1"])
     finally:
         os.umask(old)
     assert result.exit_code == 0, result.output
     assert seen["proxy_headers"] is False and seen["host"] == "127.0.0.1"
+    # Several workers: each runs uvicorn with the same options (web.workers.run_worker).
+    assert uvicorn_options(Listen("0.0.0.0", 8123))["proxy_headers"] is False
 
 
 def _mode(path: Path) -> int:
