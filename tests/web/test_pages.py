@@ -242,3 +242,20 @@ def test_the_assessment_fragment_is_the_panel_alone(ada: TestClient, clinic: Cli
     fragment = ada.get(f"/patients/{patient_id}/assessment").text
     assert 'data-instrument="jansson-2009"' in fragment
     assert "<header" not in fragment
+
+
+def test_a_nurse_is_not_offered_to_void_what_only_a_clinician_may_void(ada: TestClient, clinic: Clinic) -> None:
+    # Found trying the app as a nurse: every "void" link on the timeline led to "not allowed".
+    patient_id = new_patient(ada, clinic, name="Nurse Offers")
+    assert form_post(ada, f"/patients/{patient_id}/labs/new?test=crp", test="crp", date="2024-03-01", value="12",
+                     unit="mg/L").status_code == 303  # type: ignore[attr-defined]
+    as_ada = ada.get(f"/patients/{patient_id}").text
+    with TestClient(clinic.app) as other:
+        nell = sign_in(other, "nell")
+        as_nell = nell.get(f"/patients/{patient_id}").text
+        void_links = re.findall(r'href="(/patients/[^"]+/void)"', as_ada)
+        assert any("/labs/" in link for link in void_links) and f"/patients/{patient_id}/void" in void_links
+        assert "Merge a duplicate" in as_ada
+        assert not re.findall(r'href="[^"]+/void"', as_nell) and "Merge a duplicate" not in as_nell
+        assert all(nell.get(link).status_code == 403 for link in void_links)  # the rule the page now follows
+        assert "/edit" in timeline_of(as_nell)  # what a nurse may do is still offered

@@ -13,6 +13,7 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, HTTPException, Request
 
+from cnocare.security import policy
 from cnocare.security.policy import Principal
 from cnocare.security.tokens import constant_time_equal, keyed_digest
 from cnocare.web import sessions as web_sessions
@@ -39,6 +40,11 @@ class WebUser:
     @property
     def role(self) -> str:
         return self.principal.role
+
+    def may(self, action: str) -> bool:
+        """Whether the role allows ``action``: pages offer only what the person may do (a link that ends in
+        "not allowed" is a dead end)."""
+        return policy.allowed(self.principal, action)
 
 
 class LoginRequired(Exception):
