@@ -60,6 +60,8 @@ def listening_sockets(where: Listen, count: int) -> list[socket.socket]:
     if not spreads_connections():
         probe.listen(BACKLOG)
         return [probe] * count
+    # The port the probe was given (port 0: one the kernel chose), so that every socket has the same.
+    where = Listen(where.host, int(probe.getsockname()[1]))
     probe.close()
     return [_bound(family, where, reuse_port=True, listen=True) for _ in range(count)]
 
