@@ -58,30 +58,44 @@ def test_a_port_already_listened_on_is_refused_even_by_another_reuse_port_group(
 
 
 def _fake(alive: bool, exitcode: int | None) -> Any:
-    return SimpleNamespace(is_alive=lambda: alive, exitcode=exitcode)
+    return SimpleNamespace(is_alive=lambda: alive, exitcode=exitcode, kill=lambda: None, join=lambda: None)
+
+
+def _supervised(*processes: Any, stuck_after_s: float = 60) -> tuple[Supervisor, list[int]]:
+    """A supervisor of these (fake) processes, each stamped just now; ``started``: the indexes it restarted."""
+    supervisor = Supervisor([socket.socket() for _ in processes], Listen("127.0.0.1", 1), stuck_after_s=stuck_after_s)
+    for sock in supervisor.sockets:
+        sock.close()  # never listened on: only their places in the list matter here
+    started: list[int] = []
+    supervisor.start = lambda index: started.append(index) or _fake(True, None)  # type: ignore[method-assign]
+    supervisor.processes = list(processes)
+    for beat in supervisor.beats:
+        beat.value = time.monotonic()
+    return supervisor, started
 
 
 def test_a_worker_that_died_is_replaced_on_the_same_socket() -> None:
-    sockets = [socket.socket(), socket.socket()]
-    try:
-        supervisor = Supervisor(sockets, Listen("127.0.0.1", 1))
-        started: list[int] = []
-        supervisor.start = lambda index: started.append(index) or _fake(True, None)  # type: ignore[method-assign]
-        supervisor.processes = [_fake(True, None), _fake(False, -9)]
-        supervisor.replace_the_dead()
-        assert started == [1] and supervisor.processes[1].is_alive()
-        assert not supervisor.stopping and not supervisor.failed
-    finally:
-        for s in sockets:
-            s.close()
+    supervisor, started = _supervised(_fake(True, None), _fake(False, -9))
+    supervisor.replace_the_dead()
+    assert started == [1] and supervisor.processes[1].is_alive()
+    assert not supervisor.stopping and not supervisor.failed
+
+
+def test_a_worker_whose_event_loop_stopped_stamping_is_killed_and_replaced() -> None:
+    killed: list[int] = []
+    stuck = _fake(True, None)
+    stuck.kill = lambda: killed.append(1)
+    supervisor, started = _supervised(_fake(True, None), stuck, stuck_after_s=30)
+    supervisor.beats[0].value = time.monotonic() - 29  # slow, within the limit
+    supervisor.beats[1].value = time.monotonic() - 31
+    supervisor.replace_the_dead()
+    assert killed == [1] and started == [1]
 
 
 def test_a_worker_that_could_not_start_stops_the_server_instead_of_restarting_in_a_loop() -> None:
-    supervisor = Supervisor([], Listen("127.0.0.1", 1))
-    supervisor.start = lambda index: pytest.fail("restarted a worker that cannot start")  # type: ignore[method-assign]
-    supervisor.processes = [_fake(True, None), _fake(False, workers.STARTUP_FAILURE)]
+    supervisor, started = _supervised(_fake(True, None), _fake(False, workers.STARTUP_FAILURE))
     supervisor.replace_the_dead()
-    assert supervisor.stopping and supervisor.failed
+    assert supervisor.stopping and supervisor.failed and started == []
 
 
 def test_one_worker_runs_in_this_process_with_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,14 +163,14 @@ def _workers_ready(base: str, server: subprocess.Popen[bytes], count: int) -> li
 
 
 @pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
+def two_workers(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, int, subprocess.Popen[bytes]]]:
     if not workers.spreads_connections():
         pytest.skip("SO_REUSEPORT spreading is Linux's")
     port = free_port()
     env = {**os.environ, "CNOCARE_DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
            "CNOCARE_DATA_DIR": str(tmp_path), "CNOCARE_ENVIRONMENT": "development",
            "CNOCARE_SECRET_KEY": "workers-test-secret-key-not-for-production-0123456789",
-           "CNOCARE_JOBS_WORKER_THREAD": "0"}
+           "CNOCARE_JOBS_WORKER_THREAD": "0", **getattr(request, "param", {})}
     command = [str(Path(sys.executable).parent / "cnocare"), "serve", "--port", str(port), "--workers", "2"]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -217,3 +231,24 @@ def test_a_killed_worker_is_replaced_and_the_server_stops_cleanly(two_workers: t
     assert server.wait(timeout=40) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in now)
     assert b"stopped (exit status -9); starting another" in (server.stderr.read() if server.stderr else b"")
+
+
+@pytest.mark.parametrize("two_workers", [{"CNOCARE_WORKER_STUCK_SECONDS": "5"}], indirect=True)
+def test_a_stopped_worker_is_killed_and_replaced(two_workers: tuple[str, int, subprocess.Popen[bytes]]) -> None:
+    base, _port, server = two_workers
+    first = _children(server.pid)
+    os.kill(first[0], signal.SIGSTOP)  # alive, but its event loop no longer runs: a stuck worker
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        now = _children(server.pid)
+        if len(now) == 2 and first[0] not in now:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the stopped worker was not replaced")
+    for _ in range(30):
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert client.get("/healthz").status_code == 200
+    server.send_signal(signal.SIGTERM)
+    assert server.wait(timeout=40) == 0
+    assert b"has not answered for" in (server.stderr.read() if server.stderr else b"")

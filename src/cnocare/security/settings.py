@@ -72,6 +72,9 @@ class SecuritySettings(BaseSettings):
     # about 4 % fewer, far above its target either way). At most the worker's 40 database connections,
     # so a request that has a connection never waits for a thread held by one waiting for a connection.
     web_concurrency: int = Field(3, ge=1, le=40)
+    # A worker whose event loop has not run for this long (stuck, or stopped) is killed and replaced
+    # (``cnocare serve --workers N``); its start-up, which builds the app, must fit inside it too.
+    worker_stuck_seconds: int = Field(60, ge=5, le=3600)
     # Local choice: an invitation to the family pages works once, for this many days after it is sent.
     family_invitation_days: int = Field(7, ge=1, le=60)
     # Who decides whether parents see the diary a young person keeps themselves (the clinic's policy):

@@ -8,10 +8,15 @@ Here each worker has its own socket in one ``SO_REUSEPORT`` group (Linux), and t
 connections over the group. The parent holds every socket, so connections waiting on the socket of a
 worker that died are served by its replacement, not lost. Where the kernel does not spread connections
 (not Linux), every worker shares one socket, as with uvicorn.
+
+Each worker's event loop stamps a shared clock every second; one whose stamp is older than
+``worker_stuck_seconds`` (a loop blocked, a process stopped) is killed and replaced like one that died.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import multiprocessing
 import signal
 import socket
@@ -21,14 +26,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
+from typing import Any, TypeAlias
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from cnocare.security.settings import get_settings
+
 APP = "cnocare.web.app:create_app"  # an import string and a factory: each process builds its own app
 BACKLOG = 2048  # uvicorn's default: connections the kernel keeps waiting per socket
 STOP_GRACE_S = 30.0  # a worker finishing its requests on shutdown before it is killed
+BEAT_S = 1.0  # how often a worker's event loop stamps its clock
+
+# A shared double without a lock (a worker killed while holding one would leave the parent waiting for it):
+# the time.monotonic() of the worker's last stamp (one monotonic clock per machine).
+Beat: TypeAlias = ctypes.c_double
 
 
 @dataclass(frozen=True)
@@ -82,9 +94,23 @@ def _bound(family: socket.AddressFamily, where: Listen, *, reuse_port: bool, lis
     return sock
 
 
-def run_worker(sock: socket.socket, where: Listen) -> None:
+def run_worker(sock: socket.socket, where: Listen, beat: Beat) -> None:
     """One worker process: the app on its socket, until SIGTERM (uvicorn finishes its requests first)."""
-    uvicorn.Server(uvicorn.Config(APP, **uvicorn_options(where))).run(sockets=[sock])
+    server = uvicorn.Server(uvicorn.Config(APP, **uvicorn_options(where)))
+    asyncio.run(_serve_beating(server, sock, beat))
+
+
+async def _serve_beating(server: uvicorn.Server, sock: socket.socket, beat: Beat) -> None:
+    async def stamp() -> None:
+        while True:
+            beat.value = time.monotonic()
+            await asyncio.sleep(BEAT_S)
+
+    stamping = asyncio.get_running_loop().create_task(stamp())
+    try:
+        await server.serve(sockets=[sock])
+    finally:
+        stamping.cancel()
 
 
 class Supervisor:
@@ -93,16 +119,18 @@ class Supervisor:
     A worker that fails while starting (the app cannot be built, the database is unreachable) would fail
     the same way again, so the whole server stops with an error instead of restarting it in a loop."""
 
-    def __init__(self, sockets: list[socket.socket], where: Listen, *,
-                 target: Callable[[socket.socket, Listen], None] = run_worker) -> None:
-        self.sockets, self.where, self.target = sockets, where, target
+    def __init__(self, sockets: list[socket.socket], where: Listen, *, stuck_after_s: float = 60.0,
+                 target: Callable[[socket.socket, Listen, Beat], None] = run_worker) -> None:
+        self.sockets, self.where, self.target, self.stuck_after_s = sockets, where, target, stuck_after_s
         self.context = multiprocessing.get_context("spawn")
+        self.beats: list[Beat] = [self.context.RawValue(ctypes.c_double, 0.0) for _ in sockets]
         self.processes: list[BaseProcess] = []
         self.stopping = False
         self.failed = False
 
     def start(self, index: int) -> BaseProcess:
-        process = self.context.Process(target=self.target, args=(self.sockets[index], self.where),
+        self.beats[index].value = time.monotonic()  # its start-up counts from now
+        process = self.context.Process(target=self.target, args=(self.sockets[index], self.where, self.beats[index]),
                                        name=f"cnocare-worker-{index + 1}")
         process.start()
         return process
@@ -125,15 +153,25 @@ class Supervisor:
         return 1 if self.failed else 0
 
     def replace_the_dead(self) -> None:
+        """Start a new worker in the place of one that exited or whose event loop stopped stamping."""
         for index, process in enumerate(self.processes):
-            if process.is_alive() or self.stopping:
-                continue
-            if process.exitcode == STARTUP_FAILURE:
+            if self.stopping:
+                return
+            if process.is_alive():
+                silent = time.monotonic() - self.beats[index].value
+                if silent <= self.stuck_after_s:
+                    continue
+                print(f"cnocare: worker {index + 1} has not answered for {silent:.0f} s; replacing it",
+                      file=sys.stderr)
+                process.kill()
+                process.join()
+            elif process.exitcode == STARTUP_FAILURE:
                 print(f"cnocare: worker {index + 1} could not start; stopping", file=sys.stderr)
                 self.failed = self.stopping = True
                 return
-            print(f"cnocare: worker {index + 1} stopped (exit status {process.exitcode}); starting another",
-                  file=sys.stderr)
+            else:
+                print(f"cnocare: worker {index + 1} stopped (exit status {process.exitcode}); starting another",
+                      file=sys.stderr)
             self.processes[index] = self.start(index)
 
     def stop_all(self) -> None:
@@ -155,4 +193,5 @@ def serve(where: Listen, workers: int) -> int:
     if workers == 1:
         uvicorn.run(APP, **uvicorn_options(where))
         return 0
-    return Supervisor(listening_sockets(where, workers), where).run()
+    return Supervisor(listening_sockets(where, workers), where,
+                      stuck_after_s=get_settings().worker_stuck_seconds).run()
