@@ -209,11 +209,11 @@ def test_connections_made_at_once_are_spread_over_the_workers(two_workers: tuple
             connection.close()
 
 
-def test_a_killed_worker_is_replaced_and_the_server_stops_cleanly(two_workers: tuple[str, int,
-                                                                                   subprocess.Popen[bytes]]) -> None:
-    base, _port, server = two_workers
+def _replace_one(server: subprocess.Popen[bytes], base: str, sig: signal.Signals) -> tuple[list[int], bytes]:
+    """Send ``sig`` to the first worker, wait until another stands in its place, ask every connection once
+    more, then stop the server with SIGTERM: the workers left, and what the server said."""
     first = _children(server.pid)
-    os.kill(first[0], signal.SIGKILL)
+    os.kill(first[0], sig)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         now = _children(server.pid)
@@ -221,34 +221,28 @@ def test_a_killed_worker_is_replaced_and_the_server_stops_cleanly(two_workers: t
             break
         time.sleep(0.2)
     else:
-        raise AssertionError("the killed worker was not replaced")
-    # Every connection answered, whichever socket the kernel gives it: the dead worker's socket is served by
+        raise AssertionError(f"the worker sent {sig.name} was not replaced")
+    # Every connection answered, whichever socket the kernel gives it: the lost worker's socket is served by
     # its replacement.
     for _ in range(30):
         with httpx.Client(base_url=base, timeout=30) as client:
             assert client.get("/healthz").status_code == 200
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=40) == 0
+    return now, server.stderr.read() if server.stderr else b""
+
+
+def test_a_killed_worker_is_replaced_and_the_server_stops_cleanly(two_workers: tuple[str, int,
+                                                                                   subprocess.Popen[bytes]]) -> None:
+    base, _port, server = two_workers
+    now, said = _replace_one(server, base, signal.SIGKILL)
     assert not any(Path(f"/proc/{pid}").exists() for pid in now)
-    assert b"stopped (exit status -9); starting another" in (server.stderr.read() if server.stderr else b"")
+    assert b"stopped (exit status -9); starting another" in said
 
 
 @pytest.mark.parametrize("two_workers", [{"CNOCARE_WORKER_STUCK_SECONDS": "5"}], indirect=True)
 def test_a_stopped_worker_is_killed_and_replaced(two_workers: tuple[str, int, subprocess.Popen[bytes]]) -> None:
     base, _port, server = two_workers
-    first = _children(server.pid)
-    os.kill(first[0], signal.SIGSTOP)  # alive, but its event loop no longer runs: a stuck worker
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        now = _children(server.pid)
-        if len(now) == 2 and first[0] not in now:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the stopped worker was not replaced")
-    for _ in range(30):
-        with httpx.Client(base_url=base, timeout=30) as client:
-            assert client.get("/healthz").status_code == 200
-    server.send_signal(signal.SIGTERM)
-    assert server.wait(timeout=40) == 0
-    assert b"has not answered for" in (server.stderr.read() if server.stderr else b"")
+    # SIGSTOP: alive, but its event loop no longer runs, as a stuck worker's
+    _now, said = _replace_one(server, base, signal.SIGSTOP)
+    assert b"has not answered for" in said

@@ -5,6 +5,7 @@ them in its patient statement instead (``counted_with``): one round trip fewer o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,9 +34,9 @@ def handles_alerts(me: Any) -> bool:
 
 
 # Built once (making a statement costs more than running it): the caller's centres and account are bound.
-STAFF_COUNTS = select(open_count_query(bindparam("centre_ids", expanding=True)),
-                      unread_count_query(bindparam("user_id")))
-NOTICES_ONLY = select(literal(0), unread_count_query(bindparam("user_id")))
+STAFF_COUNTS = select(open_count_query(bindparam("centre_ids", expanding=True)).label("nav_alerts"),
+                      unread_count_query(bindparam("user_id")).label("nav_notices"))
+NOTICES_ONLY = select(literal(0).label("nav_alerts"), unread_count_query(bindparam("user_id")).label("nav_notices"))
 
 
 def _staff(me: Any) -> bool:
@@ -46,23 +47,30 @@ def _params(me: Any, staff: bool) -> dict[str, Any]:
     return {"user_id": me.user_id, **({"centre_ids": sorted(me.centre_ids)} if staff else {})}
 
 
-def with_staff_counts(query: Select[Any]) -> Select[Any]:
-    return query.add_columns(*(c.label(f"nav_{i}") for i, c in enumerate(STAFF_COUNTS.selected_columns)))
+def _adding(counts: Select[Any]) -> Callable[[Select[Any]], Select[Any]]:
+    def widen(query: Select[Any]) -> Select[Any]:
+        return query.add_columns(*counts.selected_columns)
+
+    return widen
 
 
-def with_notice_count(query: Select[Any]) -> Select[Any]:
-    return query.add_columns(*(c.label(f"nav_{i}") for i, c in enumerate(NOTICES_ONLY.selected_columns)))
+# Made once each, so that the patient's statement widened with them is also made once (web.services).
+WIDENINGS = {True: _adding(STAFF_COUNTS), False: _adding(NOTICES_ONLY)}
 
 
-def counted_with(me: Any) -> tuple[Any, dict[str, Any]]:
+def _of(row: Any) -> NavCounts:
+    return NavCounts(int(row.nav_alerts or 0), int(row.nav_notices or 0))
+
+
+def counted_with(me: Any) -> tuple[Callable[[Select[Any]], Select[Any]], dict[str, Any]]:
     """For a statement read anyway on this request (the patient page's): the widening that adds this
     caller's counts to it, and their parameters; ``remember`` then keeps them for ``nav_counts``."""
     staff = _staff(me)
-    return (with_staff_counts if staff else with_notice_count), _params(me, staff)
+    return WIDENINGS[staff], _params(me, staff)
 
 
 def remember(request: Request, row: Any) -> None:
-    request.state.nav_counts = NavCounts(int(row.nav_0 or 0), int(row.nav_1 or 0))
+    request.state.nav_counts = _of(row)
 
 
 def nav_counts(request: Request, user: Any) -> NavCounts:
@@ -75,5 +83,5 @@ def nav_counts(request: Request, user: Any) -> NavCounts:
         staff = _staff(me)
         row = request_session(request.scope).execute(STAFF_COUNTS if staff else NOTICES_ONLY,
                                                      _params(me, staff)).one()
-        counted = request.state.nav_counts = NavCounts(int(row[0] or 0), int(row[1] or 0))
+        counted = request.state.nav_counts = _of(row)
     return counted
