@@ -60,3 +60,16 @@ def test_a_family_that_follows_a_dead_link_is_told_in_plain_words(clinic: Clinic
 
 def test_staff_are_not_sent_to_the_family_pages(clinic: Clinic, ada: TestClient) -> None:
     assert ada.get("/family").status_code == 403
+
+
+def test_a_refusal_on_a_page_is_in_words_and_only_the_api_names_the_action(clinic: Clinic, ada: TestClient) -> None:
+    # Found trying the app as a parent: the page said "... (record:read)", an id from the code.
+    child = new_patient(ada, clinic, name="Rita Refused")
+    _parent(clinic, "rita.parent", [child])
+    with TestClient(clinic.app) as client:
+        sign_in(client, "rita.parent")
+        page = client.get(f"/patients/{child}")
+        assert page.status_code == 403
+        assert "The parent role may not read clinical records" in page.text and "record:read" not in page.text
+        api = client.get(f"/api/v1/patients/{child}/labs")
+        assert api.status_code == 403 and "(record:read)" in api.json()["detail"]

@@ -73,7 +73,12 @@ SCOPES: tuple[str, ...] = tuple(SCOPE_ACTIONS)
 
 
 class Forbidden(PermissionError):
-    """The role (or the token's scopes) never allows this action."""
+    """The role (or the token's scopes) never allows this action. ``in_words``: the same without the
+    action's id, for a page (the id serves API clients choosing a token's scopes)."""
+
+    def __init__(self, message: str, *, in_words: str | None = None) -> None:
+        super().__init__(message)
+        self.in_words = in_words or message
 
 
 class NotFound(LookupError):
@@ -152,7 +157,8 @@ def require(principal: Principal | None, action: str, *, patient: Any = None, ce
         how = "this API token" if principal.via_token else f"the {principal.role} role"
         if principal.must_change_password:
             how = "an account whose one-time password has not been changed"
-        raise Forbidden(f"{how} may not {ACTIONS[action]} ({action})")
+        said = f"{how} may not {ACTIONS[action]}"
+        raise Forbidden(f"{said} ({action})", in_words=said[:1].upper() + said[1:] + ".")
     # Global actions (audit:read, user:manage) are not about one patient's care: no patient scoping.
     if patient is not None and action not in GLOBAL_ACTIONS and not can_see_patient(principal, patient):
         raise NotFound("patient not found")

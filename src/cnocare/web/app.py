@@ -247,7 +247,8 @@ def _policy_handler(app: FastAPI, exc_type: type[Exception], status: int) -> Non
         message = str(exc) or ("not allowed" if status == 403 else "not found")
         if _is_api(request):
             return JSONResponse({"detail": message}, status_code=status)
-        return error_page(request, status, "Not allowed" if status == 403 else "Not found", message)
+        words = exc.in_words if isinstance(exc, Forbidden) else message
+        return error_page(request, status, "Not allowed" if status == 403 else "Not found", words)
 
     app.add_exception_handler(exc_type, handler)
 
